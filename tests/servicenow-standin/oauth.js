@@ -1,0 +1,343 @@
+// The OAuth 2.0 authorization server of the stand-in, built on oidc-provider and shaped like a
+// ServiceNow instance: /oauth_auth.do and /oauth_token.do, authorization_code (PKCE S256 checked
+// when sent) and refresh_token grants, client_secret_post and client_secret_basic.
+// ServiceNow specifics layered over the engine with Koa middleware:
+// - a request without scope gets "useraccount", and `state` is required as on current instances;
+// - the token answer is {access_token, refresh_token, scope, token_type, expires_in} where
+//   expires_in is the whole seconds left (1800 s lifetime -> 1799), id_token only with openid;
+// - the refresh grant returns the same refresh token and never extends its life (no rotation);
+// - failed grants answer 401 {"error":"server_error","error_description":"access_denied"}
+//   unless the "rfc" error style is switched on (RFC 6749 §5.2 as the engine answers);
+// - a JSON body to the token endpoint is refused with 400.
+// Sources: ServiceNow "OAuth inbound" docs, RFC 6749, RFC 7636, RFC 9700.
+
+import { Readable } from "node:stream";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+
+import { Provider, interactionPolicy } from "./engine.js";
+import { oauthErrorPage } from "./pages.js";
+import {
+  applyFault,
+  BodyTooLarge,
+  closeAfterAnswer,
+  readBody,
+  sendHibernating,
+  sendJson,
+} from "./http_io.js";
+
+export const ROUTES = Object.freeze({
+  authorization: "/oauth_auth.do",
+  token: "/oauth_token.do",
+  revocation: "/oauth_revoke_token.do",
+  interaction: "/oauth_interaction",
+});
+
+const TOKEN_BODY_LIMIT = 56 * 1024;
+const DEFAULT_SCOPE = "useraccount";
+const SERVICENOW_GRANT_ERROR = Object.freeze({ error: "server_error", error_description: "access_denied" });
+const LONG_LIVED = 10 * 365 * 24 * 3600;
+
+// Always asking for consent matches an instance's "Allow access" page on every authorization,
+// and gives tests a deny path even when the browser session is still signed in.
+function consentEveryTime() {
+  const policy = interactionPolicy.base();
+  policy.get("consent").checks.push(new interactionPolicy.Check(
+    "consent_every_time",
+    "the user is asked to allow access on every authorization request",
+    (ctx) => !ctx.oidc.result?.consent,
+  ));
+  return policy;
+}
+
+function signingKey() {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return { ...privateKey.export({ format: "jwk" }), use: "sig", alg: "ES256" };
+}
+
+export function clientMetadata({ clientId, clientSecret, redirectUris, clientName }) {
+  return {
+    client_id: clientId,
+    client_secret: clientSecret,
+    client_name: clientName ?? clientId,
+    redirect_uris: [...redirectUris],
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "client_secret_post",
+    id_token_signed_response_alg: "ES256",
+  };
+}
+
+function validateClientInput(input) {
+  const problems = [];
+  if (input === null || typeof input !== "object") return ["client must be an object"];
+  const { clientId, clientSecret, redirectUris, clientName } = input;
+  if (typeof clientId !== "string" || !/^[\x21-\x7e]{1,255}$/.test(clientId)) {
+    problems.push("clientId must be 1-255 visible ASCII characters");
+  }
+  if (typeof clientSecret !== "string" || clientSecret.length < 1 || clientSecret.length > 1024) {
+    problems.push("clientSecret must be a non-empty string");
+  }
+  if (clientName !== undefined && typeof clientName !== "string") problems.push("clientName must be a string");
+  if (!Array.isArray(redirectUris) || redirectUris.length === 0) {
+    problems.push("redirectUris must be a non-empty array of http(s) URLs");
+  } else {
+    for (const uri of redirectUris) {
+      let url;
+      try {
+        url = new URL(uri);
+      } catch {
+        url = undefined;
+      }
+      if (!url || !["http:", "https:"].includes(url.protocol) || url.hash) {
+        problems.push(`redirectUris: ${JSON.stringify(uri)} is not an http(s) URL without fragment`);
+      }
+    }
+  }
+  return problems;
+}
+
+export class ClientError extends Error {
+  constructor(problems) {
+    super(problems.join("; "));
+    this.name = "ClientError";
+    this.problems = problems;
+  }
+}
+
+// A request stream that replays a body already read, so the stand-in can inspect a token
+// request (grant type, content type, size) before the engine parses it.
+function replayRequest(req, body) {
+  const replay = Readable.from(body.length ? [body] : []);
+  for (const key of ["headers", "rawHeaders", "method", "url", "httpVersion", "httpVersionMajor", "httpVersionMinor", "socket"]) {
+    Object.defineProperty(replay, key, { value: req[key], enumerable: true });
+  }
+  return replay;
+}
+
+function grantTypeOf(contentType, body) {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType ?? "")) return "unparsed";
+  const grantType = new URLSearchParams(body.toString("latin1")).get("grant_type");
+  if (grantType === null || grantType === "") return "missing";
+  return grantType.slice(0, 64);
+}
+
+export class OAuthServer {
+  constructor({ issuer, port, vault, store, switches, counters, timers }) {
+    this.vault = vault;
+    this.store = store;
+    this.switches = switches;
+    this.counters = counters;
+    this.timers = timers;
+
+    const cookieOptions = { httpOnly: true, sameSite: "lax", overwrite: true };
+    this.provider = new Provider(issuer, {
+      adapter: (model) => vault.adapterFor(model),
+      clients: [],
+      clientBasedCORS: () => false,
+      clockTolerance: 0,
+      cookies: {
+        // Ports are not part of cookie scope, so several stand-ins on 127.0.0.1 in one browser
+        // would overwrite each other's sessions without a per-port name.
+        names: {
+          session: `standin_session_${port}`,
+          interaction: `standin_interaction_${port}`,
+          resume: `standin_resume_${port}`,
+        },
+        long: cookieOptions,
+        short: cookieOptions,
+        keys: [randomBytes(32).toString("base64url")],
+      },
+      expiresWithSession: async () => false,
+      features: {
+        devInteractions: { enabled: false },
+        dPoP: { enabled: false },
+        introspection: { enabled: false },
+        pushedAuthorizationRequests: { enabled: false },
+        resourceIndicators: { enabled: false },
+        revocation: {
+          enabled: true,
+          allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        },
+        rpInitiatedLogout: { enabled: false },
+        userinfo: { enabled: false },
+      },
+      findAccount: async (_ctx, sub) => {
+        const user = store.user(sub);
+        if (!user) return undefined;
+        return {
+          accountId: sub,
+          claims: async () => ({ sub, name: `${user.first_name ?? ""} ${user.last_name ?? ""}`.trim(), email: user.email }),
+        };
+      },
+      interactions: {
+        policy: consentEveryTime(),
+        url: async (_ctx, interaction) => `${ROUTES.interaction}/${interaction.uid}`,
+      },
+      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
+      jwks: { keys: [signingKey()] },
+      pkce: { required: () => false },
+      renderError: async (ctx, out) => {
+        ctx.type = "html";
+        ctx.body = oauthErrorPage({ error: out.error, description: out.error_description });
+      },
+      responseTypes: ["code"],
+      rotateRefreshToken: false,
+      routes: {
+        authorization: ROUTES.authorization,
+        token: ROUTES.token,
+        revocation: ROUTES.revocation,
+      },
+      scopes: ["openid", "offline_access", DEFAULT_SCOPE],
+      ttl: {
+        AccessToken: () => switches.get("accessTtl"),
+        AuthorizationCode: 60,
+        ClientCredentials: 600,
+        DeviceCode: 600,
+        BackchannelAuthenticationRequest: 600,
+        PreAuthorizedCode: 600,
+        Grant: LONG_LIVED,
+        IdToken: 3600,
+        Interaction: 3600,
+        RefreshToken: () => switches.get("refreshTtl"),
+        Session: 24 * 3600,
+      },
+    });
+
+    this.provider.use(this.#shapeForServiceNow.bind(this));
+    this.callback = this.provider.callback();
+  }
+
+  async #shapeForServiceNow(ctx, next) {
+    if (ctx.path === ROUTES.authorization && ctx.method === "GET") {
+      this.counters.authorizationCall();
+      const params = new URLSearchParams(ctx.querystring);
+      if (!params.get("state")) {
+        ctx.status = 400;
+        ctx.type = "html";
+        ctx.body = oauthErrorPage({ error: "invalid_request", description: "the state parameter is required" });
+        return;
+      }
+      if (!params.get("scope")) {
+        params.set("scope", DEFAULT_SCOPE);
+        ctx.querystring = params.toString();
+      }
+    }
+    if (ctx.path === ROUTES.revocation && ctx.method === "POST") this.counters.revocationCall();
+
+    await next();
+
+    if (ctx.path === ROUTES.token) await this.#shapeTokenAnswer(ctx);
+    if (ctx.status === 404 && ctx.body === undefined) {
+      ctx.status = 404;
+      ctx.body = {
+        error: { message: "Requested URI does not represent any resource", detail: null },
+        status: "failure",
+      };
+    }
+  }
+
+  async #shapeTokenAnswer(ctx) {
+    const body = ctx.body;
+    if (ctx.status === 200 && body && typeof body === "object" && body.access_token) {
+      const stored = await this.provider.AccessToken.find(body.access_token);
+      const expiresAt = stored?.exp ?? Math.floor(Date.now() / 1000) + body.expires_in;
+      const secondsLeft = Math.max(0, Math.floor(expiresAt - Date.now() / 1000));
+      ctx.body = {
+        access_token: body.access_token,
+        refresh_token: body.refresh_token,
+        ...(body.id_token ? { id_token: body.id_token } : {}),
+        scope: body.scope ?? DEFAULT_SCOPE,
+        token_type: "Bearer",
+        expires_in: secondsLeft,
+      };
+      ctx.type = "application/json;charset=UTF-8";
+      return;
+    }
+    if (ctx.status >= 400 && ctx.status < 500 && this.switches.get("tokenErrorStyle") === "servicenow") {
+      ctx.status = 401;
+      ctx.body = { ...SERVICENOW_GRANT_ERROR };
+      ctx.remove("WWW-Authenticate");
+    }
+  }
+
+  // The token endpoint goes through here first: hibernation, counting, injected faults and the
+  // content-type rule happen before the engine sees the request.
+  async handleToken(req, res) {
+    if (req.method !== "POST") {
+      sendJson(res, 405, { error: "invalid_request", error_description: "the token endpoint accepts POST only" }, { Allow: "POST" });
+      return;
+    }
+    let body;
+    try {
+      body = await readBody(req, TOKEN_BODY_LIMIT);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      closeAfterAnswer(res);
+      this.counters.tokenCall("unparsed", "error");
+      sendJson(res, 413, { error: "invalid_request", error_description: "request body too large" });
+      return;
+    }
+    const contentType = req.headers["content-type"];
+    const grantType = grantTypeOf(contentType, body);
+
+    if (this.switches.get("hibernating")) {
+      this.counters.tokenCall(grantType, "hibernating");
+      sendHibernating(res);
+      return;
+    }
+    const fault = this.switches.takeFault("tokenFault");
+    if (fault) {
+      const tookOver = await applyFault(res, fault, this.timers, "token");
+      if (tookOver) {
+        this.counters.tokenCall(grantType, "fault");
+        return;
+      }
+    }
+    if (/^application\/json\b/i.test(contentType ?? "") || /^\s*[{[]/.test(body.toString("latin1", 0, 64))) {
+      this.counters.tokenCall(grantType, "error");
+      sendJson(res, 400, {
+        error: "invalid_request",
+        error_description: "the token request must be application/x-www-form-urlencoded",
+      });
+      return;
+    }
+    res.once("finish", () => {
+      this.counters.tokenCall(grantType, res.statusCode === 200 ? "ok" : "error");
+    });
+    this.callback(replayRequest(req, body), res);
+  }
+
+  async handleEngine(req, res) {
+    if (this.switches.get("hibernating")) {
+      sendHibernating(res);
+      return;
+    }
+    this.callback(req, res);
+  }
+
+  async addClient(input) {
+    const problems = validateClientInput(input);
+    if (problems.length) throw new ClientError(problems);
+    const metadata = clientMetadata(input);
+    try {
+      await this.provider.Client.validate(metadata);
+    } catch (error) {
+      throw new ClientError([error.error_description ?? error.message]);
+    }
+    this.vault.set("Client", metadata.client_id, metadata);
+    return { clientId: metadata.client_id, redirectUris: metadata.redirect_uris };
+  }
+
+  async clientName(clientId) {
+    const client = await this.provider.Client.find(clientId);
+    return client?.clientName ?? clientId;
+  }
+
+  // The user name behind a live access token, or undefined for unknown, expired or revoked ones.
+  async accountForAccessToken(value) {
+    if (typeof value !== "string" || value.length === 0 || value.length > 512) return undefined;
+    const token = await this.provider.AccessToken.find(value);
+    if (!token || token.isExpired) return undefined;
+    return token.accountId;
+  }
+}
