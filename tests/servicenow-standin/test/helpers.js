@@ -99,7 +99,7 @@ export async function tokensFor(standin, options = {}) {
     code,
     redirect_uri: redirectUri,
     ...(verifier ? { code_verifier: verifier } : {}),
-  });
+  }, options.client ? { client: options.client } : {});
   if (answer.status !== 200) throw new Error(`code exchange failed: ${answer.status} ${answer.text}`);
   return answer.json;
 }
