@@ -16,7 +16,7 @@ import {
   tokenRequest,
   tokensFor,
   withStandin,
-} from "./helpers.js";
+} from "../harness.js";
 
 const JSON_TYPE = "application/json;charset=UTF-8";
 

@@ -16,7 +16,7 @@ import {
   tokenRequest,
   tokensFor,
   withStandin,
-} from "./helpers.js";
+} from "../harness.js";
 
 const SERVICENOW_GRANT_ERROR = { error: "server_error", error_description: "access_denied" };
 

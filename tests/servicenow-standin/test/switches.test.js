@@ -20,7 +20,7 @@ import {
   tokensFor,
   withStandin,
   TIMEOUT,
-} from "./helpers.js";
+} from "../harness.js";
 
 async function admin(s, method, path, body) {
   const response = await fetch(new URL(`/__standin/${path}`, s.url), {

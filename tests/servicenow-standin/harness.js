@@ -1,11 +1,12 @@
-// Shared test helpers: start a stand-in for one test and always close it, build authorization
+// Shared test helpers for the stand-in's own tests (kept outside test/ so the runner does not take
+// it for a test file): start a stand-in for one test and always close it, build authorization
 // URLs with PKCE, run the login/consent flow, and call the token endpoint and the Table API.
 
 import { createHash, randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 
-import { startStandin } from "../index.js";
-import { authorizeOverHttp } from "../authorize.js";
+import { startStandin } from "./index.js";
+import { authorizeOverHttp } from "./authorize.js";
 
 export const TIMEOUT = 5000;
 
