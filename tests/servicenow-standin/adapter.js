@@ -14,9 +14,12 @@ const TOKEN_MODELS = new Set([
   "BackchannelAuthenticationRequest",
 ]);
 
+const SWEEP_EVERY = 1000;
+
 export class TokenVault {
   #records = new Map();
   #sessionsByUid = new Map();
+  #writesSinceSweep = 0;
 
   adapterFor(model) {
     return new VaultAdapter(this, model);
@@ -38,9 +41,23 @@ export class TokenVault {
   }
 
   set(model, id, payload, expiresInSeconds) {
+    // A stand-in left running for days should not keep every expired token it ever issued.
+    this.#writesSinceSweep += 1;
+    if (this.#writesSinceSweep >= SWEEP_EVERY) this.#sweep();
     const expiresAt = typeof expiresInSeconds === "number" ? Date.now() + expiresInSeconds * 1000 : undefined;
     this.#records.set(this.key(model, id), { model, payload, expiresAt });
     if (model === "Session" && payload.uid) this.#sessionsByUid.set(payload.uid, id);
+  }
+
+  #sweep() {
+    this.#writesSinceSweep = 0;
+    const now = Date.now();
+    for (const [key, entry] of this.#records) {
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
+        this.#records.delete(key);
+        if (entry.model === "Session" && entry.payload.uid) this.#sessionsByUid.delete(entry.payload.uid);
+      }
+    }
   }
 
   delete(model, id) {

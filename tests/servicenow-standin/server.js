@@ -2,8 +2,8 @@
 // Command line for the local ServiceNow stand-in:
 //   npm run standin -- --port P [--seed FILE] [--access-ttl S] [--refresh-ttl S] [--basic-disabled] [--hibernating]
 // Prints exactly one line, "servicenow-standin listening on http://127.0.0.1:PORT", when ready,
-// and stops cleanly on SIGTERM or SIGINT. Nothing else goes to stdout; passwords, secrets, tokens
-// and codes are never printed.
+// and stops cleanly on SIGTERM or SIGINT, or when the process that started it is gone.
+// Nothing else goes to stdout; passwords, secrets, tokens and codes are never printed.
 
 import { parseArgs } from "node:util";
 
@@ -76,3 +76,11 @@ async function stop() {
 }
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
+
+// `npm run standin` starts this through a shell that does not pass SIGTERM on; when that parent
+// goes away the stand-in would be left listening, so it stops once it has been re-parented.
+const parentAtStart = process.ppid;
+const orphanWatch = setInterval(() => {
+  if (process.ppid !== parentAtStart) stop();
+}, 500);
+orphanWatch.unref();

@@ -8,13 +8,16 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const SERVER = fileURLToPath(new URL("../server.js", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const SEED = JSON.parse(readFileSync(new URL("../seed.json", import.meta.url), "utf8"));
 const SECRETS = [...SEED.users.map((u) => u.password), ...SEED.clients.map((c) => c.clientSecret)];
 const LINE = /^servicenow-standin listening on (http:\/\/127\.0\.0\.1:([0-9]+))\n$/;
 
 // Starts server.js and resolves once its first line is out; the process is always killed by the caller.
-function launch(args) {
-  const child = spawn(process.execPath, [SERVER, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function launch(args, { viaNpm = false } = {}) {
+  const child = viaNpm
+    ? spawn("npm", ["run", "--silent", "standin", "--", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(process.execPath, [SERVER, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   const output = { stdout: "", stderr: "" };
   child.stdout.on("data", (c) => { output.stdout += c; });
   child.stderr.on("data", (c) => { output.stderr += c; });
@@ -114,4 +117,26 @@ test("a port already in use is reported, not a crash trace", { timeout: 20_000 }
   } finally {
     await stop(first.child, first.exited, "SIGTERM");
   }
+});
+
+test("npm run standin: stopping npm also stops the stand-in", { timeout: 30_000 }, async () => {
+  const { child, exited, ready } = launch(["--port", "0"], { viaNpm: true });
+  let base;
+  try {
+    base = LINE.exec(await ready)[1];
+    assert.equal((await fetch(`${base}/__standin/config`, { signal: AbortSignal.timeout(5000) })).status, 200);
+  } finally {
+    await stop(child, exited, "SIGTERM");
+  }
+  // The shell under npm does not pass SIGTERM on; the stand-in notices it lost its parent.
+  let gone = false;
+  for (let i = 0; i < 40 && !gone; i += 1) {
+    try {
+      await (await fetch(`${base}/__standin/config`, { signal: AbortSignal.timeout(1000) })).text();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } catch {
+      gone = true;
+    }
+  }
+  assert.ok(gone, "the stand-in stopped listening");
 });
