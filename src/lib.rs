@@ -1,0 +1,62 @@
+//! A ServiceNow REST connection: everything needed to connect and log into one ServiceNow instance,
+//! from JavaScript in browsers and edge workers (through WebAssembly) or from Rust.
+//!
+//! - [`config`]: the settings (Base URL, Basic or OAuth 2.0) and their validation, every problem at once.
+//! - [`basic`]: the RFC 7617 `Authorization` header.
+//! - [`oauth`]: authorization request with PKCE and state, callback parsing, code exchange and refresh,
+//!   and the policy that says when tokens need refreshing.
+//! - [`instance`]: Test Connection and its classification, requests forwarded to the REST API.
+//! - [`seal`]: AES-256-GCM sealing of secrets and tokens at rest, with key rotation.
+//! - [`http`]: requests and responses as data; an [`HttpClient`] sends them (the global `fetch` in wasm).
+//!
+//! The core does no I/O of its own: it builds requests and reads answers, and the only `await` of each
+//! operation is the send. Errors carry stable codes ([`ErrorCode`], [`FieldCode`]) and never secrets.
+#![deny(missing_docs)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+pub mod basic;
+pub mod config;
+mod encoding;
+pub mod error;
+pub mod http;
+mod http_url;
+pub mod instance;
+mod json;
+pub mod oauth;
+mod random;
+pub mod seal;
+pub mod secret;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;
+#[cfg(target_arch = "wasm32")]
+mod fetch;
+
+pub use basic::basic_authorization;
+pub use config::{
+    Auth, BasicCredentials, ClientAuthentication, ConnectionConfig, ConnectionInput, OAuthClient,
+    ValidateOptions, validate,
+};
+pub use error::{Error, ErrorCode, FieldCode, FieldError};
+pub use http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
+pub use instance::{TestCode, TestResult, api_request_url, authorization_header, test_connection};
+pub use oauth::authorize::{AuthorizationParams, AuthorizationRequest, authorization_request};
+pub use oauth::callback::{Callback, parse_callback};
+pub use oauth::lifecycle::{TokenStatus, TokenSummary, token_status, token_summary};
+pub use oauth::token::{CodeGrant, Grant, TokenSet, exchange_code, refresh_tokens};
+pub use seal::Keyring;
+pub use secret::Secret;

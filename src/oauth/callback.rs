@@ -1,0 +1,169 @@
+//! The query string the instance sends back to the redirect URI (RFC 6749 §4.1.2, §4.1.2.1).
+//!
+//! Either `code` and `state`, or `error` (such as `access_denied` when the user clicks Deny) with an
+//! optional description. Parameters must not repeat (§3.1), and everything is bounded, because the
+//! callback is the one public, unauthenticated route: anyone can call it with anything.
+
+use crate::config::{check_text, required};
+use crate::error::{Error, FieldCode, FieldError, server_text};
+use crate::secret::Secret;
+
+const MAX_QUERY_BYTES: usize = 8192;
+
+/// What the callback received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Callback {
+    /// The user granted access.
+    Code {
+        /// The authorization code.
+        code: Secret,
+        /// The state to compare with the one sent.
+        state: String,
+        /// The issuer, when the server names itself (RFC 9207).
+        issuer: Option<String>,
+    },
+    /// The authorization server refused or the user denied.
+    Denied {
+        /// The RFC 6749 error code, e.g. `access_denied`.
+        error: String,
+        /// The server's description, shortened and printable.
+        description: Option<String>,
+        /// The state, when sent back.
+        state: Option<String>,
+    },
+}
+
+/// Parses a callback query (with or without the leading `?`).
+pub fn parse_callback(query: &str) -> Result<Callback, Error> {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(FieldError::new(
+            "query",
+            FieldCode::TooLong,
+            format!("The callback query must be at most {MAX_QUERY_BYTES} bytes."),
+        )
+        .into());
+    }
+    let mut code = None;
+    let mut state = None;
+    let mut error = None;
+    let mut description = None;
+    let mut issuer = None;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        let (slot, field) = match key.as_ref() {
+            "code" => (&mut code, "code"),
+            "state" => (&mut state, "state"),
+            "error" => (&mut error, "error"),
+            "error_description" => (&mut description, "error_description"),
+            "iss" => (&mut issuer, "iss"),
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(FieldError::new(
+                field,
+                FieldCode::DuplicateParameter,
+                format!("The callback parameter \"{field}\" appears more than once."),
+            )
+            .into());
+        }
+        *slot = Some(value.into_owned());
+    }
+    let state = state.filter(|s| !s.is_empty());
+    if let Some(state) = &state {
+        check_text("state", state, 512)?;
+    }
+    if let Some(error) = error {
+        return Ok(Callback::Denied {
+            error: server_text(&error).chars().take(64).collect(),
+            description: description.map(|d| server_text(&d)),
+            state,
+        });
+    }
+    let state = state.ok_or_else(|| Error::from(required("state")))?;
+    let code = code
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| Error::from(required("code")))?;
+    check_text("code", &code, 4096)?;
+    Ok(Callback::Code {
+        code: Secret::new(code),
+        state,
+        issuer: issuer.map(|i| server_text(&i)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(query: &str) -> &'static str {
+        parse_callback(query).unwrap_err().code.as_str()
+    }
+
+    #[test]
+    fn code_and_state() {
+        let parsed =
+            parse_callback("?code=abc%2Bdef&state=s1&iss=https%3A%2F%2Fi.example&x=1").unwrap();
+        assert_eq!(
+            parsed,
+            Callback::Code {
+                code: Secret::new("abc+def"),
+                state: "s1".to_owned(),
+                issuer: Some("https://i.example".to_owned()),
+            }
+        );
+    }
+
+    #[test]
+    fn denied_by_the_user() {
+        let parsed =
+            parse_callback("error=access_denied&error_description=User+said+no%0A&state=s1")
+                .unwrap();
+        assert_eq!(
+            parsed,
+            Callback::Denied {
+                error: "access_denied".to_owned(),
+                description: Some("User said no".to_owned()),
+                state: Some("s1".to_owned()),
+            }
+        );
+        assert!(matches!(
+            parse_callback("error=x").unwrap(),
+            Callback::Denied { state: None, .. }
+        ));
+    }
+
+    #[test]
+    fn refuses_missing_repeated_and_hostile_parameters() {
+        assert_eq!(code_of("code=abc"), "required");
+        assert_eq!(parse_callback("code=abc").unwrap_err().field, Some("state"));
+        assert_eq!(code_of("code=abc&state="), "required");
+        assert_eq!(code_of("state=s"), "required");
+        assert_eq!(
+            parse_callback("state=s&code=").unwrap_err().field,
+            Some("code")
+        );
+        assert_eq!(code_of(""), "required");
+        assert_eq!(code_of("code=a&code=b&state=s"), "duplicate_parameter");
+        assert_eq!(code_of("code=a&state=s&state=t"), "duplicate_parameter");
+        assert_eq!(
+            code_of("code=a&state=s%0D%0ASet-Cookie:x"),
+            "control_character"
+        );
+        assert_eq!(code_of("code=a%00&state=s"), "control_character");
+        assert_eq!(
+            code_of(&format!("code=a&state={}", "s".repeat(513))),
+            "too_long"
+        );
+        assert_eq!(
+            code_of(&format!("code=a&state=s&pad={}", "p".repeat(9000))),
+            "too_long"
+        );
+    }
+
+    #[test]
+    fn invalid_percent_encoding_is_kept_lossily() {
+        // form_urlencoded replaces invalid UTF-8 instead of failing; the state will simply not match.
+        let parsed = parse_callback("code=a&state=%FF").unwrap();
+        assert!(matches!(parsed, Callback::Code { state, .. } if state == "\u{fffd}"));
+    }
+}

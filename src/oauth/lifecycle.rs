@@ -1,0 +1,181 @@
+//! When tokens need attention: the freshness policy shared by the worker and the page.
+//!
+//! An access token is refreshed ahead of its death, when at most 60 s or 10 % of its lifetime remains
+//! (whichever is longer), so that a request never leaves with a token that dies on the way. A refresh
+//! token dies at a fixed time (ServiceNow does not extend it), so the summary says how long it has
+//! left and warns a week ahead, before users meet "re-authorization required".
+
+use crate::oauth::token::TokenSet;
+
+const MIN_MARGIN_MS: u64 = 60_000;
+/// How early the refresh token's death is announced.
+pub const REFRESH_WARNING_MS: u64 = 7 * 86_400_000;
+
+/// The state of a token set at a moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenStatus {
+    /// Usable as it is.
+    Fresh,
+    /// Usable, but should be refreshed now.
+    RefreshDue,
+    /// The access token is dead; a refresh can replace it.
+    Expired,
+    /// The access token is dead (or missing) and cannot be refreshed: Generate again.
+    Reauthorize,
+}
+
+impl TokenStatus {
+    /// The stable string form: `fresh`, `refresh_due`, `expired`, `reauthorize`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fresh => "fresh",
+            Self::RefreshDue => "refresh_due",
+            Self::Expired => "expired",
+            Self::Reauthorize => "reauthorize",
+        }
+    }
+}
+
+fn can_refresh(tokens: &TokenSet, now_ms: u64) -> bool {
+    tokens.refresh_token.is_some() && tokens.refresh_expires_at_ms.is_none_or(|at| now_ms < at)
+}
+
+/// Classifies `tokens` at `now_ms`. Tokens without a known expiry count as fresh (a 401 will tell).
+pub fn token_status(tokens: &TokenSet, now_ms: u64) -> TokenStatus {
+    let refreshable = can_refresh(tokens, now_ms);
+    let Some(expires_at) = tokens.expires_at_ms else {
+        return TokenStatus::Fresh;
+    };
+    if now_ms >= expires_at {
+        return if refreshable {
+            TokenStatus::Expired
+        } else {
+            TokenStatus::Reauthorize
+        };
+    }
+    let lifetime = expires_at.saturating_sub(tokens.issued_at_ms);
+    let margin = MIN_MARGIN_MS.max(lifetime / 10);
+    if refreshable && expires_at - now_ms <= margin {
+        TokenStatus::RefreshDue
+    } else {
+        TokenStatus::Fresh
+    }
+}
+
+/// What a person should see about a token set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenSummary {
+    /// The status now.
+    pub status: TokenStatus,
+    /// Whole seconds until the access token dies (negative when dead), when known.
+    pub access_expires_in_seconds: Option<i64>,
+    /// Whole seconds until the refresh token dies (negative when dead), when known.
+    pub refresh_expires_in_seconds: Option<i64>,
+    /// The refresh token dies within a week.
+    pub refresh_expiring_soon: bool,
+}
+
+/// Summarises `tokens` at `now_ms`.
+pub fn token_summary(tokens: &TokenSet, now_ms: u64) -> TokenSummary {
+    // Whole seconds, rounded towards the past; saturating, so absurd times cannot overflow.
+    let seconds_until = |at: u64| {
+        if at >= now_ms {
+            i64::try_from((at - now_ms) / 1000).unwrap_or(i64::MAX)
+        } else {
+            i64::try_from((now_ms - at).div_ceil(1000)).map_or(i64::MIN, |s| -s)
+        }
+    };
+    TokenSummary {
+        status: token_status(tokens, now_ms),
+        access_expires_in_seconds: tokens.expires_at_ms.map(seconds_until),
+        refresh_expires_in_seconds: tokens
+            .refresh_token
+            .as_ref()
+            .and(tokens.refresh_expires_at_ms)
+            .map(seconds_until),
+        refresh_expiring_soon: tokens.refresh_token.is_some()
+            && tokens
+                .refresh_expires_at_ms
+                .is_some_and(|at| at.saturating_sub(now_ms) < REFRESH_WARNING_MS),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    const T0: u64 = 1_700_000_000_000;
+
+    fn tokens(lifetime_ms: u64) -> TokenSet {
+        TokenSet {
+            access_token: Secret::new("a"),
+            refresh_token: Some(Secret::new("r")),
+            token_type: "Bearer".to_owned(),
+            scope: None,
+            issued_at_ms: T0,
+            expires_at_ms: Some(T0 + lifetime_ms),
+            refresh_expires_at_ms: Some(T0 + 100 * 86_400_000),
+        }
+    }
+
+    #[test]
+    fn ten_percent_margin_for_long_lifetimes() {
+        let t = tokens(1_800_000);
+        // 10 % of 1800 s is 180 s, more than 60 s.
+        assert_eq!(token_status(&t, T0), TokenStatus::Fresh);
+        assert_eq!(token_status(&t, T0 + 1_620_000 - 1), TokenStatus::Fresh);
+        assert_eq!(token_status(&t, T0 + 1_620_000), TokenStatus::RefreshDue);
+        assert_eq!(
+            token_status(&t, T0 + 1_800_000 - 1),
+            TokenStatus::RefreshDue
+        );
+        assert_eq!(token_status(&t, T0 + 1_800_000), TokenStatus::Expired);
+    }
+
+    #[test]
+    fn sixty_second_margin_for_short_lifetimes() {
+        let t = tokens(300_000);
+        assert_eq!(token_status(&t, T0 + 240_000 - 1), TokenStatus::Fresh);
+        assert_eq!(token_status(&t, T0 + 240_000), TokenStatus::RefreshDue);
+        // Shorter than the margin: due at once.
+        assert_eq!(token_status(&tokens(30_000), T0), TokenStatus::RefreshDue);
+    }
+
+    #[test]
+    fn without_a_usable_refresh_token() {
+        let mut t = tokens(1_800_000);
+        t.refresh_token = None;
+        assert_eq!(token_status(&t, T0 + 1_700_000), TokenStatus::Fresh);
+        assert_eq!(token_status(&t, T0 + 1_800_000), TokenStatus::Reauthorize);
+        let mut dead = tokens(1_800_000);
+        dead.refresh_expires_at_ms = Some(T0 + 1_000);
+        assert_eq!(
+            token_status(&dead, T0 + 1_800_000),
+            TokenStatus::Reauthorize
+        );
+    }
+
+    #[test]
+    fn unknown_expiry_is_fresh() {
+        let mut t = tokens(0);
+        t.expires_at_ms = None;
+        assert_eq!(token_status(&t, u64::MAX), TokenStatus::Fresh);
+        assert_eq!(TokenStatus::RefreshDue.as_str(), "refresh_due");
+    }
+
+    #[test]
+    fn summary_warns_a_week_ahead() {
+        let t = tokens(1_800_000);
+        let now = T0 + 93 * 86_400_000 + 1;
+        let summary = token_summary(&t, now);
+        assert!(summary.refresh_expiring_soon);
+        assert_eq!(summary.status, TokenStatus::Expired);
+        assert_eq!(summary.refresh_expires_in_seconds, Some(7 * 86_400 - 1));
+        assert!(summary.access_expires_in_seconds.unwrap() < 0);
+        let early = token_summary(&t, T0);
+        assert!(!early.refresh_expiring_soon);
+        assert_eq!(early.access_expires_in_seconds, Some(1800));
+        assert_eq!(early.refresh_expires_in_seconds, Some(100 * 86_400));
+    }
+}

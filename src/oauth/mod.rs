@@ -1,0 +1,7 @@
+//! OAuth 2.0 for ServiceNow: the authorization request (`authorize`), the callback's query
+//! (`callback`), the token endpoint (`token`) and the freshness policy (`lifecycle`).
+
+pub mod authorize;
+pub mod callback;
+pub mod lifecycle;
+pub mod token;

@@ -1,0 +1,820 @@
+//! The token endpoint: code exchange (RFC 6749 §4.1.3) and refresh (§6), as request builders, a
+//! response parser and the two orchestrations that join them with one `await` each.
+//!
+//! Requests are `application/x-www-form-urlencoded` (ServiceNow refuses JSON bodies), with the client
+//! credentials in the body by default or as HTTP Basic with form-urlencoded ID and secret (§2.3.1).
+//! Parsing is tolerant where instances differ (`expires_in` as a number, a numeric string or absent;
+//! `token_type` in any case; unknown members ignored; a refresh answer without `refresh_token` keeps
+//! the old one) and strict where safety needs it (an access token must be there, the type must be
+//! Bearer). ServiceNow's refresh grant returns the same refresh token without extending its life, so
+//! `refresh_expires_at_ms` is set once, at the first issue, from the configured lifetime (default
+//! 100 days) and carried across refreshes. Errors map RFC 6749 §5.2 codes and ServiceNow's
+//! `401 {"error":"server_error","error_description":"access_denied"}` to stable codes; on the refresh
+//! grant, a refusal means the refresh token is dead: `reauthorization_required`.
+
+use crate::encoding::base64;
+
+use crate::config::{ClientAuthentication, ConnectionConfig, OAuthClient, check_text, required};
+use crate::error::{Error, ErrorCode, server_text};
+use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
+use crate::instance::{is_hibernation_page, retry_after_seconds, transport_error};
+use crate::json;
+use crate::oauth::authorize::{check_code_verifier, check_redirect_uri, not_oauth};
+use crate::secret::Secret;
+
+/// Tokens and what is known of their lifetimes; times are milliseconds since the Unix epoch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenSet {
+    /// The access token.
+    pub access_token: Secret,
+    /// The refresh token, when one was issued.
+    pub refresh_token: Option<Secret>,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// The granted scope, as the server reported it.
+    pub scope: Option<String>,
+    /// When the access token was requested (so expiry errs early, never late).
+    pub issued_at_ms: u64,
+    /// When the access token dies, when the server said (`expires_in`).
+    pub expires_at_ms: Option<u64>,
+    /// When the refresh token dies: first issue plus the configured lifetime.
+    pub refresh_expires_at_ms: Option<u64>,
+}
+
+/// What the callback brought back, for [`exchange_code`].
+#[derive(Clone, Debug, Default)]
+pub struct CodeGrant {
+    /// The authorization code.
+    pub code: Secret,
+    /// The redirect URI used in the authorization request (RFC 6749 §4.1.3: must be identical).
+    pub redirect_uri: String,
+    /// The PKCE code verifier kept since the authorization request.
+    pub code_verifier: Secret,
+}
+
+/// Which grant an answer belongs to: the same refusal means different things for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
+}
+
+/// Builds the code-exchange request.
+pub fn code_exchange_request(
+    config: &ConnectionConfig,
+    grant: &CodeGrant,
+) -> Result<HttpRequest, Error> {
+    let oauth = config.oauth().ok_or_else(not_oauth)?;
+    if grant.code.is_empty() {
+        return Err(required("code").into());
+    }
+    check_text("code", grant.code.expose(), 4096)?;
+    check_code_verifier(grant.code_verifier.expose())?;
+    let redirect_uri = check_redirect_uri(&grant.redirect_uri, config.allow_insecure_loopback)?;
+    Ok(token_request(
+        config,
+        oauth,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", grant.code.expose()),
+            ("redirect_uri", &redirect_uri),
+            ("code_verifier", grant.code_verifier.expose()),
+        ],
+    ))
+}
+
+/// Builds the refresh request.
+pub fn refresh_request(
+    config: &ConnectionConfig,
+    refresh_token: &Secret,
+) -> Result<HttpRequest, Error> {
+    let oauth = config.oauth().ok_or_else(not_oauth)?;
+    if refresh_token.is_empty() {
+        return Err(no_refresh_token());
+    }
+    check_text("refreshToken", refresh_token.expose(), 8192)?;
+    Ok(token_request(
+        config,
+        oauth,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose()),
+        ],
+    ))
+}
+
+fn token_request(
+    config: &ConnectionConfig,
+    oauth: &OAuthClient,
+    params: &[(&str, &str)],
+) -> HttpRequest {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.extend_pairs(params);
+    let mut headers = vec![
+        (
+            "Content-Type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
+        ("Accept".to_owned(), "application/json".to_owned()),
+    ];
+    match oauth.client_authentication {
+        ClientAuthentication::ClientSecretPost => {
+            form.append_pair("client_id", &oauth.client_id);
+            form.append_pair("client_secret", oauth.client_secret.expose());
+        }
+        ClientAuthentication::ClientSecretBasic => {
+            let id: String = form_urlencoded::byte_serialize(oauth.client_id.as_bytes()).collect();
+            let secret: String =
+                form_urlencoded::byte_serialize(oauth.client_secret.expose().as_bytes()).collect();
+            headers.push((
+                "Authorization".to_owned(),
+                format!("Basic {}", base64(format!("{id}:{secret}"))),
+            ));
+        }
+    }
+    HttpRequest {
+        method: Method::Post,
+        url: oauth.token_url.clone(),
+        headers,
+        body: Some(form.finish()),
+        timeout_ms: config.timeout_ms,
+    }
+}
+
+/// Reads a token-endpoint answer. `requested_at_ms` is when the request was sent; `previous` is the
+/// token set being refreshed.
+pub fn parse_token_response(
+    response: &HttpResponse,
+    grant: Grant,
+    requested_at_ms: u64,
+    refresh_lifetime_seconds: u64,
+    previous: Option<&TokenSet>,
+) -> Result<TokenSet, Error> {
+    if is_hibernation_page(response) {
+        return Err(hibernating(response.status));
+    }
+    if !(200..300).contains(&response.status) {
+        return Err(token_error(response, grant, requested_at_ms));
+    }
+    let invalid = |why: &str| {
+        Error::new(
+            ErrorCode::InvalidTokenResponse,
+            format!("The token endpoint answered without a usable token ({why})."),
+        )
+        .with_status(response.status)
+    };
+    let body = json::parse_object(&response.body)
+        .ok_or_else(|| invalid("the body is not a JSON object"))?;
+    let access_token = json::string(&body, "access_token")
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| invalid("no access_token"))?;
+    if let Some(token_type) = json::string(&body, "token_type")
+        && !token_type.eq_ignore_ascii_case("bearer")
+    {
+        return Err(invalid("token_type is not Bearer"));
+    }
+    if access_token.chars().any(char::is_control) {
+        return Err(invalid("the access token contains control characters"));
+    }
+    let issued_refresh = json::string(&body, "refresh_token")
+        .filter(|token| !token.is_empty() && !token.chars().any(char::is_control));
+    let previous_refresh = previous.and_then(|p| p.refresh_token.as_ref());
+    let (refresh_token, refresh_expires_at_ms) = match issued_refresh {
+        // A new refresh token starts a new life; the same one (ServiceNow) keeps its first deadline.
+        Some(token) if previous_refresh.is_none_or(|old| old.expose() != token) => (
+            Some(Secret::new(token)),
+            Some(requested_at_ms.saturating_add(refresh_lifetime_seconds.saturating_mul(1000))),
+        ),
+        _ => (
+            previous_refresh.cloned(),
+            previous.and_then(|p| p.refresh_expires_at_ms),
+        ),
+    };
+    let expires_at_ms = json::lenient_u64(&body, "expires_in")
+        .map(|seconds| requested_at_ms.saturating_add(seconds.saturating_mul(1000)));
+    Ok(TokenSet {
+        access_token: Secret::new(access_token),
+        refresh_token,
+        token_type: "Bearer".to_owned(),
+        scope: json::string(&body, "scope")
+            .map(server_text)
+            .or_else(|| previous.and_then(|p| p.scope.clone())),
+        issued_at_ms: requested_at_ms,
+        expires_at_ms,
+        refresh_expires_at_ms,
+    })
+}
+
+/// Maps a non-2xx answer of the token endpoint to a stable error.
+fn token_error(response: &HttpResponse, grant: Grant, now_ms: u64) -> Error {
+    let status = response.status;
+    let body = json::parse_object(&response.body);
+    let error = body.as_ref().and_then(|b| json::string(b, "error"));
+    let description = body
+        .as_ref()
+        .and_then(|b| json::string(b, "error_description"))
+        .map(server_text);
+    let refresh = grant == Grant::RefreshToken;
+    let (code, message) = match (status, error) {
+        (429, _) => {
+            let error = rate_limited(response, now_ms);
+            return error.with_detail(description);
+        }
+        (500..=599, _) | (_, Some("temporarily_unavailable")) => (
+            ErrorCode::TokenEndpointUnavailable,
+            format!("The token endpoint answered HTTP {status}; the old tokens are kept. Try again later."),
+        ),
+        (_, Some("invalid_client")) => (
+            ErrorCode::InvalidClient,
+            "The instance refused the Client ID or Client Secret (invalid_client).".to_owned(),
+        ),
+        (_, Some("invalid_grant")) | (401, _) | (_, Some("access_denied")) if refresh => (
+            ErrorCode::ReauthorizationRequired,
+            "The refresh token is no longer accepted (expired or revoked): re-authorization required. Generate a new token.".to_owned(),
+        ),
+        (_, Some("invalid_grant")) => (
+            ErrorCode::InvalidGrant,
+            "The authorization code was refused (expired, already used, or issued for another redirect URL). Generate again.".to_owned(),
+        ),
+        (401, _) | (_, Some("access_denied")) => (
+            ErrorCode::AccessDenied,
+            "The instance refused the code exchange (access_denied): check the Client ID, Client Secret and the redirect URL registered in ServiceNow, then Generate again.".to_owned(),
+        ),
+        (_, Some("invalid_request")) => (
+            ErrorCode::InvalidRequest,
+            "The token endpoint refused the request as malformed (invalid_request).".to_owned(),
+        ),
+        (_, Some("unauthorized_client")) => (
+            ErrorCode::UnauthorizedClient,
+            "This client may not use this grant type (unauthorized_client); check the Application Registry.".to_owned(),
+        ),
+        (_, Some("unsupported_grant_type")) => (
+            ErrorCode::UnsupportedGrantType,
+            "The token endpoint does not support this grant type (unsupported_grant_type).".to_owned(),
+        ),
+        (_, Some("invalid_scope")) => (
+            ErrorCode::InvalidScope,
+            "The requested scope was refused (invalid_scope).".to_owned(),
+        ),
+        (_, Some("server_error")) => (
+            ErrorCode::TokenEndpointUnavailable,
+            format!("The token endpoint reported a server error (HTTP {status}); try again later."),
+        ),
+        _ => (
+            ErrorCode::UnexpectedResponse,
+            format!("The token endpoint answered HTTP {status}, which this client does not understand."),
+        ),
+    };
+    let detail = description.or_else(|| error.map(server_text));
+    Error::new(code, message)
+        .with_status(status)
+        .with_detail(detail)
+}
+
+fn rate_limited(response: &HttpResponse, now_ms: u64) -> Error {
+    let retry_after = retry_after_seconds(response, now_ms);
+    let wait = retry_after.map_or_else(|| "later".to_owned(), |s| format!("in {s} s"));
+    Error {
+        retry_after_seconds: retry_after,
+        ..Error::new(
+            ErrorCode::RateLimited,
+            format!("The instance is limiting the rate of requests; try again {wait}."),
+        )
+        .with_status(response.status)
+    }
+}
+
+fn hibernating(status: u16) -> Error {
+    Error::new(
+        ErrorCode::Hibernating,
+        "The instance is hibernating. Sign in to the instance to wake it, then try again.",
+    )
+    .with_status(status)
+}
+
+fn no_refresh_token() -> Error {
+    Error::new(
+        ErrorCode::ReauthorizationRequired,
+        "There is no refresh token: re-authorization required. Generate a new token.",
+    )
+}
+
+fn transport_failure(error: TransportError, config: &ConnectionConfig) -> Error {
+    transport_error(error, "the token endpoint", config.timeout_ms)
+}
+
+/// Exchanges an authorization code for tokens.
+pub async fn exchange_code<C: HttpClient>(
+    client: &C,
+    config: &ConnectionConfig,
+    grant: &CodeGrant,
+    now_ms: u64,
+) -> Result<TokenSet, Error> {
+    let request = code_exchange_request(config, grant)?;
+    let lifetime = config
+        .oauth()
+        .map_or(0, |o| o.refresh_token_lifetime_seconds);
+    let response = client
+        .send(request)
+        .await
+        .map_err(|e| transport_failure(e, config))?;
+    parse_token_response(&response, Grant::AuthorizationCode, now_ms, lifetime, None)
+}
+
+/// Refreshes `tokens`. On success the refresh token and its deadline carry over unless the server
+/// issued a new one; on failure nothing is lost: the caller still holds `tokens`.
+pub async fn refresh_tokens<C: HttpClient>(
+    client: &C,
+    config: &ConnectionConfig,
+    tokens: &TokenSet,
+    now_ms: u64,
+) -> Result<TokenSet, Error> {
+    let refresh_token = tokens.refresh_token.as_ref().ok_or_else(no_refresh_token)?;
+    let request = refresh_request(config, refresh_token)?;
+    let lifetime = config
+        .oauth()
+        .map_or(0, |o| o.refresh_token_lifetime_seconds);
+    let response = client
+        .send(request)
+        .await
+        .map_err(|e| transport_failure(e, config))?;
+    parse_token_response(
+        &response,
+        Grant::RefreshToken,
+        now_ms,
+        lifetime,
+        Some(tokens),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConnectionInput, ValidateOptions, validate};
+    use core::cell::Cell;
+
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    const NOW: u64 = 1_700_000_000_000;
+
+    fn config(client_authentication: Option<&str>) -> ConnectionConfig {
+        validate(
+            &ConnectionInput {
+                base_url: Some("https://dev1.service-now.com/api/now/v2".to_owned()),
+                auth_type: Some("oauth2".to_owned()),
+                client_id: Some("id:1 é".to_owned()),
+                client_secret: Some(Secret::new("se:cr+et")),
+                client_authentication: client_authentication.map(str::to_owned),
+                refresh_token_lifetime_seconds: Some(3600.0),
+                ..ConnectionInput::default()
+            },
+            ValidateOptions::default(),
+        )
+        .unwrap()
+    }
+
+    fn grant() -> CodeGrant {
+        CodeGrant {
+            code: Secret::new("the code"),
+            redirect_uri: "https://app.example/oauth2/callback".to_owned(),
+            code_verifier: Secret::new(VERIFIER),
+        }
+    }
+
+    fn json_response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![(
+                "content-type".to_owned(),
+                "application/json;charset=UTF-8".to_owned(),
+            )],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    const SERVICENOW_TOKEN: &str = r#"{"access_token":"AT1","refresh_token":"RT1","scope":"useraccount","token_type":"Bearer","expires_in":1799}"#;
+
+    fn issued() -> TokenSet {
+        parse_token_response(
+            &json_response(200, SERVICENOW_TOKEN),
+            Grant::AuthorizationCode,
+            NOW,
+            3600,
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn exchange_request_with_secret_in_body() {
+        let request = code_exchange_request(&config(None), &grant()).unwrap();
+        assert_eq!(request.method, Method::Post);
+        assert_eq!(request.url, "https://dev1.service-now.com/oauth_token.do");
+        assert_eq!(
+            request.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(request.header("accept"), Some("application/json"));
+        assert_eq!(request.header("authorization"), None);
+        assert_eq!(
+            request.body.as_deref(),
+            Some(
+                "grant_type=authorization_code&code=the+code\
+                 &redirect_uri=https%3A%2F%2Fapp.example%2Foauth2%2Fcallback\
+                 &code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk\
+                 &client_id=id%3A1+%C3%A9&client_secret=se%3Acr%2Bet"
+            )
+        );
+        assert_eq!(request.timeout_ms, 15_000);
+    }
+
+    #[test]
+    fn exchange_request_with_http_basic_client_authentication() {
+        let request =
+            code_exchange_request(&config(Some("client_secret_basic")), &grant()).unwrap();
+        // RFC 6749 §2.3.1: form-urlencode ID and secret, then Basic.
+        let expected = base64("id%3A1+%C3%A9:se%3Acr%2Bet");
+        assert_eq!(
+            request.header("authorization"),
+            Some(format!("Basic {expected}").as_str())
+        );
+        let body = request.body.unwrap();
+        assert!(!body.contains("client_secret"));
+        assert!(!body.contains("client_id"));
+    }
+
+    #[test]
+    fn exchange_request_checks_its_inputs() {
+        let mut bad = grant();
+        bad.code = Secret::default();
+        let error = code_exchange_request(&config(None), &bad).unwrap_err();
+        assert_eq!(
+            (error.code.as_str(), error.field),
+            ("required", Some("code"))
+        );
+        let mut bad = grant();
+        bad.code_verifier = Secret::new("short");
+        let error = code_exchange_request(&config(None), &bad).unwrap_err();
+        assert_eq!(
+            (error.code.as_str(), error.field),
+            ("invalid_code_verifier", Some("codeVerifier"))
+        );
+        let mut bad = grant();
+        bad.redirect_uri = "http://app.example/cb".to_owned();
+        let error = code_exchange_request(&config(None), &bad).unwrap_err();
+        assert_eq!(
+            (error.code.as_str(), error.field),
+            ("insecure_scheme", Some("redirectUri"))
+        );
+        let mut bad = grant();
+        bad.code = Secret::new("a\r\nb");
+        let error = code_exchange_request(&config(None), &bad).unwrap_err();
+        assert_eq!(
+            (error.code.as_str(), error.field),
+            ("control_character", Some("code"))
+        );
+    }
+
+    #[test]
+    fn refresh_request_shape() {
+        let request = refresh_request(&config(None), &Secret::new("R T")).unwrap();
+        assert_eq!(
+            request.body.as_deref(),
+            Some(
+                "grant_type=refresh_token&refresh_token=R+T&client_id=id%3A1+%C3%A9&client_secret=se%3Acr%2Bet"
+            )
+        );
+        let error = refresh_request(&config(None), &Secret::default()).unwrap_err();
+        assert_eq!(error.code, ErrorCode::ReauthorizationRequired);
+    }
+
+    #[test]
+    fn parses_servicenow_token_json() {
+        let tokens = issued();
+        assert_eq!(tokens.access_token.expose(), "AT1");
+        assert_eq!(tokens.refresh_token.as_ref().unwrap().expose(), "RT1");
+        assert_eq!(tokens.token_type, "Bearer");
+        assert_eq!(tokens.scope.as_deref(), Some("useraccount"));
+        assert_eq!(tokens.issued_at_ms, NOW);
+        assert_eq!(tokens.expires_at_ms, Some(NOW + 1_799_000));
+        assert_eq!(tokens.refresh_expires_at_ms, Some(NOW + 3_600_000));
+    }
+
+    #[test]
+    fn tolerant_parsing() {
+        let parse = |body: &str| {
+            parse_token_response(
+                &json_response(200, body),
+                Grant::AuthorizationCode,
+                NOW,
+                60,
+                None,
+            )
+        };
+        let t = parse(r#"{"access_token":"a","token_type":"bearer","expires_in":"3600","x":[1]}"#)
+            .unwrap();
+        assert_eq!(t.expires_at_ms, Some(NOW + 3_600_000));
+        assert_eq!(t.refresh_token, None);
+        assert_eq!(t.refresh_expires_at_ms, None);
+        let t = parse(r#"{"access_token":"a","token_type":"BEARER"}"#).unwrap();
+        assert_eq!(t.expires_at_ms, None);
+        let t = parse(r#"{"access_token":"a"}"#).unwrap();
+        assert_eq!(t.token_type, "Bearer");
+        let t = parse(r#"{"access_token":"a","expires_in":null,"refresh_token":null,"scope":7}"#)
+            .unwrap();
+        assert_eq!(
+            (t.expires_at_ms, t.refresh_token, t.scope),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn unusable_success_answers_are_refused() {
+        let parse = |status: u16, content_type: &str, body: &str| {
+            let response = HttpResponse {
+                status,
+                headers: vec![("content-type".to_owned(), content_type.to_owned())],
+                body: body.as_bytes().to_vec(),
+            };
+            parse_token_response(&response, Grant::RefreshToken, NOW, 60, None).unwrap_err()
+        };
+        for body in [
+            "not json",
+            "[]",
+            r#"{"token_type":"Bearer"}"#,
+            r#"{"access_token":""}"#,
+            r#"{"access_token":5}"#,
+            r#"{"access_token":"a","token_type":"mac"}"#,
+            r#"{"access_token":"a\r\nb"}"#,
+        ] {
+            let error = parse(200, "application/json", body);
+            assert_eq!(error.code, ErrorCode::InvalidTokenResponse, "{body}");
+            assert!(error.retryable());
+        }
+        let error = parse(
+            200,
+            "text/html; charset=UTF-8",
+            "<html><body>Your instance is hibernating. Sign in to the site to wake your instance.</body></html>",
+        );
+        assert_eq!(error.code, ErrorCode::Hibernating);
+        assert!(!error.message.contains("AT"));
+    }
+
+    #[test]
+    fn refresh_keeps_the_refresh_token_and_its_deadline() {
+        let first = issued();
+        let later = NOW + 1_000_000;
+        let same = parse_token_response(
+            &json_response(200, r#"{"access_token":"AT2","refresh_token":"RT1","token_type":"Bearer","expires_in":1799}"#),
+            Grant::RefreshToken,
+            later,
+            3600,
+            Some(&first),
+        )
+        .unwrap();
+        assert_eq!(same.access_token.expose(), "AT2");
+        assert_eq!(same.refresh_expires_at_ms, first.refresh_expires_at_ms);
+        assert_eq!(same.expires_at_ms, Some(later + 1_799_000));
+        let absent = parse_token_response(
+            &json_response(200, r#"{"access_token":"AT3","expires_in":1799}"#),
+            Grant::RefreshToken,
+            later,
+            3600,
+            Some(&first),
+        )
+        .unwrap();
+        assert_eq!(absent.refresh_token, first.refresh_token);
+        assert_eq!(absent.refresh_expires_at_ms, first.refresh_expires_at_ms);
+        assert_eq!(absent.scope.as_deref(), Some("useraccount"));
+        let rotated = parse_token_response(
+            &json_response(200, r#"{"access_token":"AT4","refresh_token":"RT2"}"#),
+            Grant::RefreshToken,
+            later,
+            3600,
+            Some(&first),
+        )
+        .unwrap();
+        assert_eq!(rotated.refresh_token.unwrap().expose(), "RT2");
+        assert_eq!(rotated.refresh_expires_at_ms, Some(later + 3_600_000));
+    }
+
+    fn error_for(status: u16, body: &str, grant: Grant) -> Error {
+        parse_token_response(&json_response(status, body), grant, NOW, 60, None).unwrap_err()
+    }
+
+    #[test]
+    fn servicenow_refusal_maps_by_grant() {
+        let body = r#"{"error":"server_error","error_description":"access_denied"}"#;
+        let exchange = error_for(401, body, Grant::AuthorizationCode);
+        assert_eq!(exchange.code, ErrorCode::AccessDenied);
+        assert_eq!(exchange.status, Some(401));
+        assert_eq!(exchange.detail.as_deref(), Some("access_denied"));
+        assert!(!exchange.retryable());
+        let refresh = error_for(401, body, Grant::RefreshToken);
+        assert_eq!(refresh.code, ErrorCode::ReauthorizationRequired);
+        assert!(!refresh.retryable());
+    }
+
+    #[test]
+    fn rfc_6749_error_codes() {
+        let cases = [
+            (
+                400,
+                "invalid_request",
+                Grant::AuthorizationCode,
+                ErrorCode::InvalidRequest,
+            ),
+            (
+                401,
+                "invalid_client",
+                Grant::AuthorizationCode,
+                ErrorCode::InvalidClient,
+            ),
+            (
+                401,
+                "invalid_client",
+                Grant::RefreshToken,
+                ErrorCode::InvalidClient,
+            ),
+            (
+                400,
+                "invalid_grant",
+                Grant::AuthorizationCode,
+                ErrorCode::InvalidGrant,
+            ),
+            (
+                400,
+                "invalid_grant",
+                Grant::RefreshToken,
+                ErrorCode::ReauthorizationRequired,
+            ),
+            (
+                400,
+                "unauthorized_client",
+                Grant::AuthorizationCode,
+                ErrorCode::UnauthorizedClient,
+            ),
+            (
+                400,
+                "unsupported_grant_type",
+                Grant::RefreshToken,
+                ErrorCode::UnsupportedGrantType,
+            ),
+            (
+                400,
+                "invalid_scope",
+                Grant::AuthorizationCode,
+                ErrorCode::InvalidScope,
+            ),
+            (
+                400,
+                "access_denied",
+                Grant::AuthorizationCode,
+                ErrorCode::AccessDenied,
+            ),
+            (
+                400,
+                "server_error",
+                Grant::RefreshToken,
+                ErrorCode::TokenEndpointUnavailable,
+            ),
+            (
+                400,
+                "temporarily_unavailable",
+                Grant::RefreshToken,
+                ErrorCode::TokenEndpointUnavailable,
+            ),
+            (
+                400,
+                "something_new",
+                Grant::RefreshToken,
+                ErrorCode::UnexpectedResponse,
+            ),
+        ];
+        for (status, error, grant, code) in cases {
+            let body = format!(r#"{{"error":"{error}","error_description":"why\nnot"}}"#);
+            let mapped = error_for(status, &body, grant);
+            assert_eq!(mapped.code, code, "{status} {error} {grant:?}");
+            assert_eq!(mapped.detail.as_deref(), Some("why not"));
+        }
+    }
+
+    #[test]
+    fn status_only_refusals() {
+        assert_eq!(
+            error_for(401, "", Grant::RefreshToken).code,
+            ErrorCode::ReauthorizationRequired
+        );
+        assert_eq!(
+            error_for(401, "", Grant::AuthorizationCode).code,
+            ErrorCode::AccessDenied
+        );
+        assert_eq!(
+            error_for(400, "", Grant::RefreshToken).code,
+            ErrorCode::UnexpectedResponse
+        );
+        assert_eq!(
+            error_for(302, "", Grant::RefreshToken).code,
+            ErrorCode::UnexpectedResponse
+        );
+        for status in [500, 502, 503, 504] {
+            let error = error_for(status, "<html>oops</html>", Grant::RefreshToken);
+            assert_eq!(error.code, ErrorCode::TokenEndpointUnavailable);
+            assert!(error.retryable());
+            assert_eq!(error.status, Some(status));
+        }
+    }
+
+    #[test]
+    fn rate_limit_carries_retry_after() {
+        let response = HttpResponse {
+            status: 429,
+            headers: vec![("Retry-After".to_owned(), "17".to_owned())],
+            body: Vec::new(),
+        };
+        let error =
+            parse_token_response(&response, Grant::RefreshToken, NOW, 60, None).unwrap_err();
+        assert_eq!(error.code, ErrorCode::RateLimited);
+        assert_eq!(error.retry_after_seconds, Some(17));
+        assert!(error.retryable());
+        assert!(error.message.contains("17 s"));
+    }
+
+    #[test]
+    fn exchange_sends_once_and_parses() {
+        let calls = Cell::new(0);
+        let client = |request: HttpRequest| {
+            calls.set(calls.get() + 1);
+            async move {
+                assert!(request.body.unwrap().contains("code_verifier="));
+                Ok(json_response(200, SERVICENOW_TOKEN))
+            }
+        };
+        let tokens =
+            pollster::block_on(exchange_code(&client, &config(None), &grant(), NOW)).unwrap();
+        assert_eq!(tokens.access_token.expose(), "AT1");
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn transport_failures_are_retryable_errors() {
+        let down = |_: HttpRequest| async { Err(TransportError::Network) };
+        let error =
+            pollster::block_on(exchange_code(&down, &config(None), &grant(), NOW)).unwrap_err();
+        assert_eq!(error.code, ErrorCode::NetworkError);
+        assert!(error.retryable());
+        let slow = |_: HttpRequest| async { Err(TransportError::Timeout) };
+        let error =
+            pollster::block_on(refresh_tokens(&slow, &config(None), &issued(), NOW)).unwrap_err();
+        assert_eq!(error.code, ErrorCode::Timeout);
+        assert!(error.message.contains("15000 ms"));
+    }
+
+    #[test]
+    fn refresh_without_refresh_token_sends_nothing() {
+        let calls = Cell::new(0);
+        let client = |_: HttpRequest| {
+            calls.set(calls.get() + 1);
+            async { Ok(json_response(200, SERVICENOW_TOKEN)) }
+        };
+        let mut tokens = issued();
+        tokens.refresh_token = None;
+        let error =
+            pollster::block_on(refresh_tokens(&client, &config(None), &tokens, NOW)).unwrap_err();
+        assert_eq!(error.code, ErrorCode::ReauthorizationRequired);
+        assert_eq!(calls.get(), 0);
+    }
+
+    #[test]
+    fn refresh_orchestration_keeps_deadline() {
+        let first = issued();
+        let client = |request: HttpRequest| async move {
+            assert!(
+                request
+                    .body
+                    .unwrap()
+                    .starts_with("grant_type=refresh_token&refresh_token=RT1&")
+            );
+            Ok(json_response(
+                200,
+                r#"{"access_token":"AT2","refresh_token":"RT1","expires_in":1799}"#,
+            ))
+        };
+        let later = NOW + 5_000;
+        let next =
+            pollster::block_on(refresh_tokens(&client, &config(None), &first, later)).unwrap();
+        assert_eq!(next.access_token.expose(), "AT2");
+        assert_eq!(next.refresh_expires_at_ms, first.refresh_expires_at_ms);
+    }
+
+    #[test]
+    fn errors_never_contain_secrets() {
+        let secret_echo = r#"{"error":"invalid_grant","error_description":"bad"}"#;
+        let error = error_for(400, secret_echo, Grant::AuthorizationCode);
+        let shown = format!("{error:?}");
+        assert!(!shown.contains("se:cr+et"));
+        let request = code_exchange_request(&config(None), &grant()).unwrap();
+        assert!(!request.url.contains("secret"));
+    }
+}
