@@ -194,6 +194,7 @@ pub(crate) fn label(field: &str) -> &'static str {
         "query" => "Query",
         "refreshToken" => "Refresh token",
         "accessToken" => "Access token",
+        "statePrefix" => "State prefix",
         _ => "Value",
     }
 }

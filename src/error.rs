@@ -54,6 +54,8 @@ pub enum FieldCode {
     InvalidApiRequestPath,
     /// A parameter appears more than once (RFC 6749 §3.1).
     DuplicateParameter,
+    /// A state prefix is empty, too long or has characters outside `A–Z a–z 0–9 _ -`.
+    InvalidStatePrefix,
 }
 
 impl FieldCode {
@@ -81,6 +83,7 @@ impl FieldCode {
             Self::InvalidCodeVerifier => "invalid_code_verifier",
             Self::InvalidApiRequestPath => "invalid_api_request_path",
             Self::DuplicateParameter => "duplicate_parameter",
+            Self::InvalidStatePrefix => "invalid_state_prefix",
         }
     }
 }

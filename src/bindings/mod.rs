@@ -134,11 +134,8 @@ pub fn authorization_request(
                 Member::Absent => String::new(),
                 Member::WrongType => return Err(wrong_type("redirectUri")),
             },
-            scope: match string_member(&options, "scope") {
-                Member::Present(scope) => Some(scope),
-                Member::Absent => None,
-                Member::WrongType => return Err(wrong_type("scope")),
-            },
+            scope: optional_string(&options, "scope")?,
+            state_prefix: optional_string(&options, "statePrefix")?,
         };
         let request = crate::oauth::authorize::authorization_request(&config, &params)?;
         Ok(ObjectBuilder::new()
@@ -148,6 +145,14 @@ pub fn authorization_request(
             .build())
     };
     run().map_err(|e| throw(&e))
+}
+
+fn optional_string(object: &JsValue, key: &'static str) -> Result<Option<String>, Error> {
+    match string_member(object, key) {
+        Member::Present(value) => Ok(Some(value)),
+        Member::Absent => Ok(None),
+        Member::WrongType => Err(wrong_type(key)),
+    }
 }
 
 fn grant_from(value: &JsValue) -> Result<CodeGrant, Error> {

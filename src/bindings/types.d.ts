@@ -51,7 +51,7 @@ export type FieldErrorCode =
   | "unsupported_scheme" | "userinfo_not_allowed" | "query_not_allowed" | "fragment_not_allowed"
   | "invalid_host" | "invalid_port" | "invalid_api_path" | "invalid_auth_type" | "username_contains_colon"
   | "invalid_client_authentication" | "out_of_range" | "invalid_scope" | "invalid_code_verifier"
-  | "invalid_api_request_path" | "duplicate_parameter";
+  | "invalid_api_request_path" | "duplicate_parameter" | "invalid_state_prefix";
 
 export interface FieldError {
   /** The input field's name, e.g. `baseUrl`. */
@@ -93,6 +93,8 @@ export interface AuthorizationOptions {
   /** Absolute https URL of the callback (loopback http with `allowInsecureLoopback`). */
   redirectUri: string;
   scope?: string;
+  /** Routing label for servers with many connections: the state becomes `<statePrefix>.<random>`. */
+  statePrefix?: string;
 }
 
 export interface AuthorizationRequest {

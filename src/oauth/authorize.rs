@@ -21,6 +21,10 @@ pub struct AuthorizationParams {
     pub redirect_uri: String,
     /// Space-separated scopes; ServiceNow grants `useraccount` when none is asked for.
     pub scope: Option<String>,
+    /// A routing label put before the random state (`<prefix>.<random>`), so that a server with many
+    /// connections can send the callback to the one that started it. It adds no secrecy: the random
+    /// part alone binds the callback. 1–64 characters of `A–Z a–z 0–9 _ -`.
+    pub state_prefix: Option<String>,
 }
 
 /// The URL to open and the values to keep until the callback.
@@ -39,7 +43,11 @@ pub fn authorization_request(
     config: &ConnectionConfig,
     params: &AuthorizationParams,
 ) -> Result<AuthorizationRequest, Error> {
-    let state = base64url(random_bytes::<32>()?);
+    let random = base64url(random_bytes::<32>()?);
+    let state = match params.state_prefix.as_deref() {
+        Some(prefix) => format!("{}.{random}", check_state_prefix(prefix)?),
+        None => random,
+    };
     let verifier = base64url(random_bytes::<32>()?);
     build(config, params, state, Secret::new(verifier))
 }
@@ -114,6 +122,23 @@ pub(crate) fn check_redirect_uri(
     }
 }
 
+fn check_state_prefix(prefix: &str) -> Result<&str, Error> {
+    let valid = (1..=64).contains(&prefix.len())
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid {
+        Ok(prefix)
+    } else {
+        Err(FieldError::new(
+            "statePrefix",
+            FieldCode::InvalidStatePrefix,
+            "State prefix must be 1 to 64 letters, digits, '_' or '-'.",
+        )
+        .into())
+    }
+}
+
 /// RFC 6749 §3.3: space-delimited tokens of `%x21 / %x23-5B / %x5D-7E`.
 fn check_scope(scope: &str) -> Result<&str, Error> {
     let valid = scope.len() <= 1024
@@ -176,7 +201,7 @@ mod tests {
     fn params(redirect_uri: &str) -> AuthorizationParams {
         AuthorizationParams {
             redirect_uri: redirect_uri.to_owned(),
-            scope: None,
+            ..AuthorizationParams::default()
         }
     }
 
@@ -196,6 +221,7 @@ mod tests {
             &AuthorizationParams {
                 redirect_uri: "https://app.example/oauth2/callback".to_owned(),
                 scope: Some("useraccount".to_owned()),
+                state_prefix: None,
             },
             "st4te".to_owned(),
             Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
@@ -269,6 +295,7 @@ mod tests {
                 &AuthorizationParams {
                     redirect_uri: "https://app.example/cb".to_owned(),
                     scope: Some(scope.to_owned()),
+                    state_prefix: None,
                 },
             )
         };
@@ -306,6 +333,23 @@ mod tests {
         let error = authorization_request(&basic, &params("https://app.example/cb")).unwrap_err();
         assert_eq!(error.code, ErrorCode::InvalidConfig);
         assert_eq!(error.field, Some("authType"));
+    }
+
+    #[test]
+    fn state_prefix_routes_without_replacing_randomness() {
+        let config = config("https://dev1.service-now.com/api/now", false);
+        let mut with_prefix = params("https://app.example/cb");
+        with_prefix.state_prefix = Some("conn_1-A".to_owned());
+        let request = authorization_request(&config, &with_prefix).unwrap();
+        let (prefix, random) = request.state.split_once('.').unwrap();
+        assert_eq!(prefix, "conn_1-A");
+        assert_eq!(random.len(), 43);
+        for bad in ["", "a.b", "a b", &"x".repeat(65)] {
+            with_prefix.state_prefix = Some(bad.to_owned());
+            let error = authorization_request(&config, &with_prefix).unwrap_err();
+            assert_eq!(error.code.as_str(), "invalid_state_prefix", "{bad}");
+            assert_eq!(error.field, Some("statePrefix"));
+        }
     }
 
     #[test]
