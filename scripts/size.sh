@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Reports the size of the built package: the .wasm raw and gzipped (gzip -9), and the JS glue
+# gzipped, against the budget (.wasm at most 60 KB gzipped). Reports only; never fails the build,
+# so a size regression is visible in every test run without turning into a flaky gate.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+wasm=pkg/servicenow_connection_bg.wasm
+glue=pkg/servicenow_connection.js
+[ -f "$wasm" ] || { echo "size.sh: build first (./scripts/build.sh)" >&2; exit 1; }
+raw=$(wc -c < "$wasm")
+gz=$(gzip -9 -c "$wasm" | wc -c)
+glue_gz=$(gzip -9 -c "$glue" | wc -c)
+budget=$((60 * 1000))
+verdict="within budget"
+[ "$gz" -le "$budget" ] || verdict="OVER BUDGET"
+printf '[size] wasm %d bytes raw, %d bytes gzipped (budget %d: %s); JS glue %d bytes gzipped\n' \
+  "$raw" "$gz" "$budget" "$verdict" "$glue_gz"
