@@ -13,9 +13,21 @@ wasm_bindgen=".tools/wasm-bindgen-$wb_version/bin/wasm-bindgen"
 export RUSTFLAGS="--cfg aes_backend_soft=\"compact\" --cfg sha2_backend_soft=\"compact\" \
 --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=cargo --remap-path-prefix=$PWD=."
 cargo build --quiet --locked --release --target wasm32-unknown-unknown
+# wasm-bindgen writes the core module; the entry module (src/bindings/index.js) wraps it with the
+# network operations. The .wasm keeps the package's name, so the core's default URL is adjusted.
 rm -rf pkg.tmp
-"$wasm_bindgen" --target web --out-dir pkg.tmp --out-name servicenow_connection \
+"$wasm_bindgen" --target web --out-dir pkg.tmp --out-name servicenow_connection_core \
   target/wasm32-unknown-unknown/release/servicenow_connection.wasm
+mv pkg.tmp/servicenow_connection_core_bg.wasm pkg.tmp/servicenow_connection_bg.wasm
+mv pkg.tmp/servicenow_connection_core_bg.wasm.d.ts pkg.tmp/servicenow_connection_bg.wasm.d.ts
+glue=pkg.tmp/servicenow_connection_core.js
+if [ "$(grep -c "servicenow_connection_core_bg.wasm" "$glue")" != 1 ]; then
+  echo "build.sh: the wasm-bindgen glue no longer names its .wasm once; update this step" >&2
+  exit 1
+fi
+sed -i 's/servicenow_connection_core_bg\.wasm/servicenow_connection_bg.wasm/' "$glue"
+cp src/bindings/index.js pkg.tmp/servicenow_connection.js
+cp src/bindings/index.d.ts pkg.tmp/servicenow_connection.d.ts
 rm -rf pkg && mv pkg.tmp pkg
 rm -rf www/pkg && mkdir -p www && cp -r pkg www/pkg
 echo "[build] pkg/ $(wc -c < pkg/servicenow_connection_bg.wasm) bytes of wasm"

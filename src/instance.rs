@@ -290,7 +290,18 @@ pub async fn test_connection<C: HttpClient>(
         Ok(request) => request,
         Err(error) => return TestResult::from_error(&error),
     };
-    match client.send(request).await {
+    let answer = client.send(request).await;
+    process_test_answer(config, answer, now_ms)
+}
+
+/// Classifies what came back for the Test Connection request, answer or transport failure: the
+/// second half of [`test_connection`], for callers that send requests themselves.
+pub fn process_test_answer(
+    config: &ConnectionConfig,
+    answer: Result<HttpResponse, TransportError>,
+    now_ms: u64,
+) -> TestResult {
+    match answer {
         Ok(response) => classify_test_response(config, &response, now_ms),
         Err(error) => TestResult::from_error(&transport_error(
             error,

@@ -7,7 +7,8 @@
 //!   and the policy that says when tokens need refreshing.
 //! - [`instance`]: Test Connection and its classification, requests forwarded to the REST API.
 //! - [`seal`]: AES-256-GCM sealing of secrets and tokens at rest, with key rotation.
-//! - [`http`]: requests and responses as data; an [`HttpClient`] sends them (the global `fetch` in wasm).
+//! - [`http`]: requests and responses as data; an [`HttpClient`] sends them (in the JavaScript package,
+//!   the platform's `fetch`).
 //!
 //! The core does no I/O of its own: it builds requests and reads answers, and the only `await` of each
 //! operation is the send. Errors carry stable codes ([`ErrorCode`], [`FieldCode`]) and never secrets.
@@ -43,8 +44,6 @@ pub mod secret;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
-#[cfg(target_arch = "wasm32")]
-mod fetch;
 
 pub use basic::basic_authorization;
 pub use config::{
@@ -53,10 +52,15 @@ pub use config::{
 };
 pub use error::{Error, ErrorCode, FieldCode, FieldError};
 pub use http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
-pub use instance::{TestCode, TestResult, api_request_url, authorization_header, test_connection};
+pub use instance::{
+    TestCode, TestResult, api_request_url, authorization_header, process_test_answer,
+    test_connection,
+};
 pub use oauth::authorize::{AuthorizationParams, AuthorizationRequest, authorization_request};
 pub use oauth::callback::{Callback, parse_callback};
 pub use oauth::lifecycle::{TokenStatus, TokenSummary, token_status, token_summary};
-pub use oauth::token::{CodeGrant, Grant, TokenSet, exchange_code, refresh_tokens};
+pub use oauth::token::{
+    CodeGrant, Grant, TokenSet, exchange_code, process_token_answer, refresh_tokens,
+};
 pub use seal::Keyring;
 pub use secret::Secret;

@@ -10,6 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::config::ConnectionInput;
 use crate::error::{Error, ErrorCode, FieldCode, FieldError};
+use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::instance::TestResult;
 use crate::json::float_to_u64;
 use crate::oauth::lifecycle::TokenSummary;
@@ -298,4 +299,67 @@ pub(crate) fn string_list(value: &JsValue, field: &'static str) -> Result<Vec<St
         .iter()
         .map(|item| item.as_string().ok_or_else(|| wrong_type(field)))
         .collect()
+}
+
+/// An `HttpRequestData` for JavaScript to send: `{ url, method, headers: [name, value][], body, timeoutMs }`.
+pub(crate) fn request_to_js(request: &HttpRequest) -> JsValue {
+    let headers: Array = request
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            let pair: Array = [JsValue::from_str(name), JsValue::from_str(value)]
+                .into_iter()
+                .collect();
+            JsValue::from(pair)
+        })
+        .collect();
+    ObjectBuilder::new()
+        .set("url", request.url.as_str())
+        .set("method", request.method.as_str())
+        .set("headers", headers)
+        .set_or_null("body", request.body.as_deref())
+        .set("timeoutMs", request.timeout_ms)
+        .build()
+}
+
+/// The headers the core reads; the sender copies these (lower-case names) into `headers`.
+const RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "x-ratelimit-reset"];
+
+/// Reads an `HttpResponseData`: `{ status, headers, body: Uint8Array | string }`, or
+/// `{ transportError: "network" | "timeout" }` when no answer came. Anything malformed counts as a
+/// network failure, the one reading that cannot mistake garbage for an answer.
+pub(crate) fn read_response(value: &JsValue) -> Result<HttpResponse, TransportError> {
+    match member(value, "transportError").as_string().as_deref() {
+        Some("timeout") => return Err(TransportError::Timeout),
+        Some(_) => return Err(TransportError::Network),
+        None => {}
+    }
+    let status = member(value, "status")
+        .as_f64()
+        .filter(|s| (0.0..1000.0).contains(s))
+        .and_then(float_to_u64)
+        .and_then(|s| u16::try_from(s).ok())
+        .ok_or(TransportError::Network)?;
+    let headers_object = member(value, "headers");
+    let headers = RESPONSE_HEADERS
+        .iter()
+        .filter_map(|&name| {
+            let value = member(&headers_object, name).as_string()?;
+            Some((name.to_owned(), value))
+        })
+        .collect();
+    let body_value = member(value, "body");
+    let body = if let Some(bytes) = body_value.dyn_ref::<js_sys::Uint8Array>() {
+        bytes.to_vec()
+    } else {
+        body_value
+            .as_string()
+            .map(String::into_bytes)
+            .unwrap_or_default()
+    };
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
 }

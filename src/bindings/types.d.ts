@@ -154,3 +154,24 @@ export interface TestResult {
 export type CallbackResult =
   | { kind: "code"; code: string; state: string; issuer?: string }
   | { kind: "error"; error: string; errorDescription?: string; state?: string };
+
+/** A request built by the core, for the platform's `fetch` (or any HTTP client) to send. */
+export interface HttpRequestData {
+  url: string;
+  method: "GET" | "POST";
+  headers: Array<[string, string]>;
+  body: string | null;
+  /** Abort after this many milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * What came back: the status, the headers the core reads (lower-case names: `content-type`,
+ * `retry-after`, `x-ratelimit-reset`) and the body; or why nothing came back.
+ */
+export type HttpResponseData =
+  | { status: number; headers: Record<string, string>; body: Uint8Array | string }
+  | { transportError: "network" | "timeout" };
+
+/** `testConnectionRequest`'s answer: a request to send, or the result when there is nothing to send. */
+export type TestConnectionStart = { request: HttpRequestData } | { result: TestResult };

@@ -313,14 +313,19 @@ pub async fn exchange_code<C: HttpClient>(
     now_ms: u64,
 ) -> Result<TokenSet, Error> {
     let request = code_exchange_request(config, grant)?;
-    let lifetime = config
-        .oauth()
-        .map_or(0, |o| o.refresh_token_lifetime_seconds);
-    let response = client
-        .send(request)
-        .await
-        .map_err(|e| transport_failure(e, config))?;
-    parse_token_response(&response, Grant::AuthorizationCode, now_ms, lifetime, None)
+    let answer = client.send(request).await;
+    process_token_answer(config, Grant::AuthorizationCode, answer, now_ms, None)
+}
+
+/// The refresh request for `tokens`, or `reauthorization_required` when they hold no refresh token.
+pub fn refresh_request_for(
+    config: &ConnectionConfig,
+    tokens: &TokenSet,
+) -> Result<HttpRequest, Error> {
+    refresh_request(
+        config,
+        tokens.refresh_token.as_ref().ok_or_else(no_refresh_token)?,
+    )
 }
 
 /// Refreshes `tokens`. On success the refresh token and its deadline carry over unless the server
@@ -331,22 +336,25 @@ pub async fn refresh_tokens<C: HttpClient>(
     tokens: &TokenSet,
     now_ms: u64,
 ) -> Result<TokenSet, Error> {
-    let refresh_token = tokens.refresh_token.as_ref().ok_or_else(no_refresh_token)?;
-    let request = refresh_request(config, refresh_token)?;
+    let request = refresh_request_for(config, tokens)?;
+    let answer = client.send(request).await;
+    process_token_answer(config, Grant::RefreshToken, answer, now_ms, Some(tokens))
+}
+
+/// Reads what came back from the token endpoint, answer or transport failure: the second half of
+/// [`exchange_code`] and [`refresh_tokens`], for callers that send requests themselves.
+pub fn process_token_answer(
+    config: &ConnectionConfig,
+    grant: Grant,
+    answer: Result<HttpResponse, TransportError>,
+    requested_at_ms: u64,
+    previous: Option<&TokenSet>,
+) -> Result<TokenSet, Error> {
+    let response = answer.map_err(|e| transport_failure(e, config))?;
     let lifetime = config
         .oauth()
         .map_or(0, |o| o.refresh_token_lifetime_seconds);
-    let response = client
-        .send(request)
-        .await
-        .map_err(|e| transport_failure(e, config))?;
-    parse_token_response(
-        &response,
-        Grant::RefreshToken,
-        now_ms,
-        lifetime,
-        Some(tokens),
-    )
+    parse_token_response(&response, grant, requested_at_ms, lifetime, previous)
 }
 
 #[cfg(test)]

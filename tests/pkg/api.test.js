@@ -169,7 +169,8 @@ test("unseal fails cleanly: wrong aad, wrong key, tampering, bad keys; rotation 
 });
 
 test("the .d.ts names every exported shape: no `any` outside the generated init helpers", () => {
-  const dts = readFileSync(new URL("../../pkg/servicenow_connection.d.ts", import.meta.url), "utf8");
+  const entry = readFileSync(new URL("../../pkg/servicenow_connection.d.ts", import.meta.url), "utf8");
+  const dts = readFileSync(new URL("../../pkg/servicenow_connection_core.d.ts", import.meta.url), "utf8") + entry;
   const exported = dts.split("\n").filter((line) => /^export (function|class)/.test(line) || /^\s+(seal|unseal|isCurrent)\(/.test(line));
   assert.ok(exported.length >= 13, "exports found");
   for (const line of exported) {
@@ -179,5 +180,6 @@ test("the .d.ts names every exported shape: no `any` outside the generated init 
   for (const type of ["ConnectionSettings", "ValidationResult", "TokenSet", "TestResult", "ConnectionError", "ErrorCode", "FieldErrorCode"]) {
     assert.match(dts, new RegExp(`export (interface|type) ${type}\\b`), type);
   }
-  assert.match(dts, /export function exchangeCode\(config: ConnectionSettings, grant: CodeGrant\): Promise<TokenSet>;/);
+  assert.match(entry, /export function exchangeCode\(settings: ConnectionSettings, grant: CodeGrant\): Promise<TokenSet>;/);
+  assert.match(entry, /export function testConnection\(settings: ConnectionSettings, tokens\?: TokenSet \| null\): Promise<TestResult>;/);
 });
