@@ -210,7 +210,7 @@ pub fn classify_test_response(
         .unwrap_or_default();
     let basic = matches!(config.auth, Auth::Basic(_));
     let result = match status {
-        200..=299 => match body.as_ref().and_then(|b| b.get("result")) {
+        200..=299 => match body.as_ref().filter(|b| json::has(b, "result")) {
             Some(_) => TestResult::failed(
                 TestCode::Ok,
                 format!(
@@ -312,7 +312,7 @@ pub fn process_test_answer(
 }
 
 /// `message` and `detail` of ServiceNow's error JSON.
-pub fn servicenow_error(body: &miniserde::json::Object) -> Option<(String, Option<String>)> {
+pub(crate) fn servicenow_error(body: &json::Object) -> Option<(String, Option<String>)> {
     let error = json::object(body, "error")?;
     let message = json::string(error, "message").map(server_text)?;
     let detail = json::string(error, "detail")

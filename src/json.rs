@@ -1,25 +1,61 @@
-//! Reading JSON answers from the instance.
+//! Reading JSON answers from the instance: token responses and ServiceNow error bodies.
 //!
-//! Token responses and ServiceNow error bodies are read as a generic value and then picked apart by
-//! hand, which is what tolerant parsing needs (`expires_in` as a number or a numeric string, unknown
-//! fields ignored). `miniserde` parses without recursion, so hostile nesting cannot overflow the stack,
-//! and costs a fraction of `serde_json` in wasm.
-
-use miniserde::json::{Number, Object, Value};
+//! These answers are small objects read for a handful of members, so the reader keeps just that:
+//! objects with their members in order, strings decoded, numbers as their text, and arrays checked
+//! but not kept. It accepts exactly RFC 8259 JSON (no trailing commas, no comments, no raw control
+//! characters in strings) and refuses nesting deeper than [`MAX_DEPTH`] and bodies larger than
+//! [`MAX_JSON_BYTES`], so a hostile answer cannot exhaust the stack or the memory. A general JSON
+//! library with a map type cost over 12 KB of wasm for this; the reader is fuzzed and property-tested
+//! instead (`fuzz/`, `tests/properties.rs`).
 
 /// Bodies larger than this are not parsed: no token or error answer comes near it.
 pub(crate) const MAX_JSON_BYTES: usize = 256 * 1024;
+/// Deeper nesting is refused (ServiceNow's answers nest two levels).
+pub(crate) const MAX_DEPTH: usize = 32;
 
-/// The body as a JSON object, or `None` when it is not one (or is too large, or not UTF-8).
+/// A JSON value, reduced to what the crate reads.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Value {
+    /// A decoded string.
+    String(String),
+    /// A number, as its JSON text.
+    Number(String),
+    /// An object.
+    Object(Object),
+    /// `true`, `false`, `null` or an array: valid, but never read.
+    Other,
+}
+
+/// An object's members in document order. Lookups take the first member of a name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Object(Vec<(String, Value)>);
+
+impl Object {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value)
+    }
+}
+
+/// The body as a JSON object, or `None` when it is not exactly one (or too large, too deep, not UTF-8).
 pub(crate) fn parse_object(body: &[u8]) -> Option<Object> {
     if body.len() > MAX_JSON_BYTES {
         return None;
     }
-    let text = core::str::from_utf8(body).ok()?;
-    match miniserde::json::from_str::<Value>(text).ok()? {
-        Value::Object(object) => Some(object),
+    let mut parser = Parser { bytes: body, at: 0 };
+    let value = parser.value(0)?;
+    parser.skip_whitespace();
+    match value {
+        Value::Object(object) if parser.at == body.len() => Some(object),
         _ => None,
     }
+}
+
+/// Whether the object has a member of this name.
+pub(crate) fn has(object: &Object, key: &str) -> bool {
+    object.get(key).is_some()
 }
 
 /// A string member, when present and a string.
@@ -30,33 +66,6 @@ pub(crate) fn string<'a>(object: &'a Object, key: &str) -> Option<&'a str> {
     }
 }
 
-/// A non-negative integer member given as a number or a numeric string; fractions are cut off.
-pub(crate) fn lenient_u64(object: &Object, key: &str) -> Option<u64> {
-    match object.get(key)? {
-        Value::Number(Number::U64(n)) => Some(*n),
-        Value::Number(Number::I64(n)) => u64::try_from(*n).ok(),
-        Value::Number(Number::F64(n)) => float_to_u64(*n),
-        Value::String(text) => {
-            // Digits with an optional fraction, which is cut off. Parsing the text as a float instead
-            // would link the float parser's tables (over 10 KB of wasm) for this one case.
-            let text = text.trim();
-            let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
-            let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-            (digits(whole) && digits(fraction))
-                .then(|| whole.parse::<u64>().ok())
-                .flatten()
-        }
-        _ => None,
-    }
-}
-
-/// A finite, non-negative number below 2^53 (JavaScript's exact integers), fraction cut off.
-pub(crate) fn float_to_u64(value: f64) -> Option<u64> {
-    // Bounded to below 2^53, so the cast is exact after truncation.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    (0.0..9.0e15).contains(&value).then_some(value as u64)
-}
-
 /// An object member, when present and an object.
 pub(crate) fn object<'a>(object: &'a Object, key: &str) -> Option<&'a Object> {
     match object.get(key)? {
@@ -65,36 +74,295 @@ pub(crate) fn object<'a>(object: &'a Object, key: &str) -> Option<&'a Object> {
     }
 }
 
+/// A non-negative integer member given as a number or a numeric string (`3600`, `"3600"`,
+/// `3600.5`); a fraction is cut off. Exponents, signs and values of 2^53 or more are refused.
+pub(crate) fn lenient_u64(object: &Object, key: &str) -> Option<u64> {
+    let text = match object.get(key)? {
+        Value::Number(text) => text.as_str(),
+        Value::String(text) => text.trim(),
+        _ => return None,
+    };
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(whole) && digits(fraction)) {
+        return None;
+    }
+    whole.parse::<u64>().ok().filter(|&n| n < (1 << 53))
+}
+
+struct Parser<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.at += 1;
+        Some(byte)
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn expect(&mut self, literal: &[u8]) -> Option<()> {
+        let end = self.at.checked_add(literal.len())?;
+        (self.bytes.get(self.at..end)? == literal).then(|| self.at = end)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.skip_whitespace();
+        match self.peek()? {
+            b'{' => self.object(depth).map(Value::Object),
+            b'[' => self.array(depth).map(|()| Value::Other),
+            b'"' => self.string().map(Value::String),
+            b't' => self.expect(b"true").map(|()| Value::Other),
+            b'f' => self.expect(b"false").map(|()| Value::Other),
+            b'n' => self.expect(b"null").map(|()| Value::Other),
+            b'-' | b'0'..=b'9' => self.number().map(Value::Number),
+            _ => None,
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<Object> {
+        self.expect(b"{")?;
+        let mut members = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Some(Object(members));
+        }
+        loop {
+            self.skip_whitespace();
+            let name = self.string()?;
+            self.skip_whitespace();
+            self.expect(b":")?;
+            let value = self.value(depth + 1)?;
+            members.push((name, value));
+            self.skip_whitespace();
+            match self.next()? {
+                b',' => {}
+                b'}' => return Some(Object(members)),
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<()> {
+        self.expect(b"[")?;
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            self.value(depth + 1)?;
+            self.skip_whitespace();
+            match self.next()? {
+                b',' => {}
+                b']' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// RFC 8259 §6: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, kept as text.
+    fn number(&mut self) -> Option<String> {
+        let start = self.at;
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        match self.next()? {
+            b'0' => {}
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            self.required_digits()?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.at += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            self.required_digits()?;
+        }
+        let text = self.bytes.get(start..self.at)?;
+        core::str::from_utf8(text).ok().map(str::to_owned)
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.at += 1;
+        }
+    }
+
+    fn required_digits(&mut self) -> Option<()> {
+        let start = self.at;
+        self.digits();
+        (self.at > start).then_some(())
+    }
+
+    /// RFC 8259 §7, with lone surrogates in `\u` escapes replaced by U+FFFD.
+    fn string(&mut self) -> Option<String> {
+        self.expect(b"\"")?;
+        let mut out = Vec::new();
+        loop {
+            match self.next()? {
+                b'"' => return String::from_utf8(out).ok(),
+                b'\\' => {
+                    let escaped = match self.next()? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return None,
+                    };
+                    let mut buffer = [0u8; 4];
+                    out.extend_from_slice(escaped.encode_utf8(&mut buffer).as_bytes());
+                }
+                byte if byte < 0x20 => return None,
+                byte => out.push(byte),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let end = self.at.checked_add(4)?;
+        let text = core::str::from_utf8(self.bytes.get(self.at..end)?).ok()?;
+        if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        self.at = end;
+        u32::from_str_radix(text, 16).ok()
+    }
+
+    fn unicode_escape(&mut self) -> Option<char> {
+        let high = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&high) {
+            // A surrogate pair is two escapes; anything else leaves the high half alone.
+            let save = self.at;
+            let low = (self.expect(b"\\u").is_some())
+                .then(|| self.hex4())
+                .flatten()
+                .filter(|low| (0xDC00..0xE000).contains(low));
+            match low {
+                Some(low) => 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00),
+                None => {
+                    self.at = save;
+                    0xFFFD
+                }
+            }
+        } else {
+            high
+        };
+        Some(char::from_u32(code).unwrap_or('\u{fffd}'))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Option<Object> {
+        parse_object(text.as_bytes())
+    }
+
     #[test]
     fn reads_members_tolerantly() {
-        let object = parse_object(
-            br#"{"a":"x","n":1799,"s":" 3600 ","sf":"3600.9","f":12.9,"neg":-5,"big":1e300,"bad":"soon","e":"1e3","o":{"k":"v"}}"#,
+        let object = parse(
+            r#"{"a":"x","n":1799,"s":" 3600 ","sf":"3600.9","f":12.9,"neg":-5,"big":1e300,"bad":"soon","e":"1e3","huge":9007199254740993,"o":{"k":"v"}}"#,
         )
         .unwrap();
         assert_eq!(string(&object, "a"), Some("x"));
         assert_eq!(string(&object, "n"), None);
         assert_eq!(lenient_u64(&object, "n"), Some(1799));
         assert_eq!(lenient_u64(&object, "s"), Some(3600));
-        assert_eq!(lenient_u64(&object, "f"), Some(12));
         assert_eq!(lenient_u64(&object, "sf"), Some(3600));
-        assert_eq!(lenient_u64(&object, "e"), None);
+        assert_eq!(lenient_u64(&object, "f"), Some(12));
         assert_eq!(lenient_u64(&object, "neg"), None);
         assert_eq!(lenient_u64(&object, "big"), None);
         assert_eq!(lenient_u64(&object, "bad"), None);
+        assert_eq!(lenient_u64(&object, "e"), None);
+        assert_eq!(lenient_u64(&object, "huge"), None);
         assert_eq!(lenient_u64(&object, "missing"), None);
         assert_eq!(string(super::object(&object, "o").unwrap(), "k"), Some("v"));
         assert!(super::object(&object, "a").is_none());
+        assert!(has(&object, "o") && !has(&object, "p"));
     }
 
     #[test]
-    fn refuses_non_objects_and_oversized_bodies() {
-        assert!(parse_object(b"[1,2]").is_none());
-        assert!(parse_object(b"<html>").is_none());
-        assert!(parse_object(&[0xff, 0xfe]).is_none());
+    fn decodes_string_escapes() {
+        let object = parse(r#"{"s":"a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00\ud800x"}"#).unwrap();
+        assert_eq!(
+            string(&object, "s"),
+            Some("a\"b\\c/d\u{8}\u{c}\n\r\té😀\u{fffd}x")
+        );
+        let raw = parse("{\"s\":\"é\"}").unwrap();
+        assert_eq!(string(&raw, "s"), Some("é"));
+    }
+
+    #[test]
+    fn whitespace_nesting_and_first_member_wins() {
+        let object =
+            parse(" \n{ \"a\" : [1, {\"b\":[]}, true, false, null] ,\r\n\t\"a\":\"second\" } \n")
+                .unwrap();
+        assert_eq!(object.get("a"), Some(&Value::Other));
+        assert!(parse("{}").is_some());
+    }
+
+    #[test]
+    fn refuses_what_is_not_exactly_one_json_object() {
+        for text in [
+            "",
+            "[1,2]",
+            "\"s\"",
+            "<html>",
+            "{",
+            "{\"a\":1,}",
+            "{\"a\":1}x",
+            "{\"a\":1}{}",
+            "{a:1}",
+            "{'a':1}",
+            "{\"a\":01}",
+            "{\"a\":1.}",
+            "{\"a\":.5}",
+            "{\"a\":1e}",
+            "{\"a\":-}",
+            "{\"a\":+1}",
+            "{\"a\":tru}",
+            "{\"a\":\"\u{1}\"}",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\\u12\"}",
+            "{\"a\":\"unterminated}",
+            "{\"a\" 1}",
+            "{\"a\":[1 2]}",
+            "{\"a\":[1,]}",
+            "// comment\n{}",
+        ] {
+            assert!(parse(text).is_none(), "{text:?}");
+        }
+        assert!(parse_object(&[b'{', b'"', 0xff, b'"', b':', b'1', b'}']).is_none());
+    }
+
+    #[test]
+    fn refuses_oversized_bodies() {
         let mut big = b"{\"a\":\"".to_vec();
         big.resize(MAX_JSON_BYTES + 10, b'x');
         big.extend_from_slice(b"\"}");
@@ -102,10 +370,20 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_does_not_overflow() {
-        let depth = 100_000;
-        let body = format!("{{\"a\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
-        // Either parsed or refused; the point is that neither parsing nor dropping recurses.
-        let _ = parse_object(body.as_bytes());
+    fn deep_nesting_is_refused_without_overflow() {
+        let ok = format!(
+            "{{\"a\":{}{}}}",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(parse(&ok).is_some());
+        let deep = format!(
+            "{{\"a\":{}{}}}",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        assert!(parse(&deep).is_none());
+        let hostile = format!("{{\"a\":{}", "[".repeat(100_000));
+        assert!(parse(&hostile).is_none());
     }
 }

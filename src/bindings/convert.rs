@@ -12,7 +12,6 @@ use crate::config::ConnectionInput;
 use crate::error::{Error, ErrorCode, FieldCode, FieldError};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::instance::TestResult;
-use crate::json::float_to_u64;
 use crate::oauth::lifecycle::TokenSummary;
 use crate::oauth::token::TokenSet;
 use crate::secret::Secret;
@@ -48,6 +47,13 @@ pub(crate) fn number_member(object: &JsValue, key: &str) -> Member<f64> {
     } else {
         value.as_f64().map_or(Member::WrongType, Member::Present)
     }
+}
+
+/// A finite, non-negative number below 2^53 (JavaScript's exact integers), fraction cut off.
+pub(crate) fn float_to_u64(value: f64) -> Option<u64> {
+    // Bounded to below 2^53, so the cast is exact after truncation.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    (0.0..9.0e15).contains(&value).then_some(value as u64)
 }
 
 #[allow(clippy::cast_precision_loss)]

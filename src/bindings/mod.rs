@@ -17,14 +17,13 @@ use wasm_bindgen::prelude::*;
 use crate::config::{Auth, ConnectionConfig, ValidateOptions, validate};
 use crate::error::Error;
 use crate::instance::TestResult;
-use crate::json::float_to_u64;
 use crate::oauth::authorize::AuthorizationParams;
 use crate::oauth::callback::Callback;
 use crate::oauth::token::{CodeGrant, Grant};
 use crate::seal::Keyring as CoreKeyring;
 use crate::secret::Secret;
 use convert::{
-    Member, ObjectBuilder, error_to_js, field_errors_to_js, member, ms_to_js,
+    Member, ObjectBuilder, error_to_js, field_errors_to_js, float_to_u64, member, ms_to_js,
     read_connection_input, read_response, read_tokens, request_to_js, string_arg, string_list,
     string_member, summary_to_js, test_result_to_js, tokens_to_js, wrong_type,
 };
