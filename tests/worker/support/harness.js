@@ -1,0 +1,244 @@
+// Shared helpers for the worker tests: run the worker in workerd through Miniflare (in-process, on
+// 127.0.0.1 with a random port, optionally with persisted Durable Object storage), start stand-ins,
+// walk the whole Generate -> authorize -> callback flow over HTTP, and keep every response body and
+// every line the worker printed so each test file can check that no secret ever left the worker.
+
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+
+import { Miniflare } from "miniflare";
+
+import { startStandin } from "../../servicenow-standin/index.js";
+import { authorizeOverHttp } from "../../servicenow-standin/authorize.js";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const COMPATIBILITY_DATE = "2026-04-01";
+export const PAGE_ORIGIN = "http://page.test:8080";
+
+export const ADMIN_TOKEN = `FAKE-worker-admin-token-${randomBytes(12).toString("hex")}`;
+export const SEALING_KEY = randomBytes(32).toString("base64");
+export const CLIENT_SECRET = `FAKE-worker-test-client-secret-${randomBytes(8).toString("hex")}`;
+
+/** Strings that must never appear in a response body, a header or a log line. */
+export const secrets = new Set([ADMIN_TOKEN, SEALING_KEY, CLIENT_SECRET]);
+
+/** Everything the worker said, over all workers of this process. */
+const transcript = [];
+
+export async function tempDir(prefix) {
+  return mkdtemp(path.join(tmpdir(), prefix));
+}
+
+export class WorkerUnderTest {
+  constructor(mf, url, output) {
+    this.mf = mf;
+    this.url = url;
+    this.origin = url.origin;
+    this.output = output;
+  }
+
+  /** A request to the worker; the answer's body is read, kept for the leak check and parsed. */
+  async request(pathOrUrl, { method = "GET", headers = {}, body, admin = false, raw = false } = {}) {
+    const target = new URL(pathOrUrl, this.url);
+    const allHeaders = { ...headers };
+    if (admin) allHeaders.authorization = `Bearer ${ADMIN_TOKEN}`;
+    let payload = body;
+    if (body !== undefined && typeof body === "object" && !(body instanceof Uint8Array)) {
+      payload = JSON.stringify(body);
+      allHeaders["content-type"] ??= "application/json";
+    }
+    const response = await this.mf.dispatchFetch(target, { method, headers: allHeaders, body: payload, redirect: "manual" });
+    const text = await response.text();
+    if (!target.pathname.startsWith("/__test/")) {
+      transcript.push(`${response.status} ${[...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${text}`);
+    }
+    let json;
+    if ((response.headers.get("content-type") ?? "").includes("json")) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+    }
+    return { status: response.status, headers: response.headers, text, json, raw: raw ? response : undefined };
+  }
+
+  admin(pathOrUrl, options = {}) {
+    return this.request(pathOrUrl, { ...options, admin: true });
+  }
+
+  putConnection(id, body) {
+    return this.admin(`/api/connections/${id}`, { method: "PUT", body });
+  }
+
+  /** The connection's tokens as stored (unsealed by a test hook), and remembered as secrets. */
+  async storedTokens(id) {
+    const { json } = await this.request(`/__test/tokens?id=${id}`);
+    if (json) {
+      secrets.add(json.accessToken);
+      if (json.refreshToken) secrets.add(json.refreshToken);
+    }
+    return json;
+  }
+
+  async hook(name, params = {}, body) {
+    const query = new URLSearchParams(params).toString();
+    return (await this.request(`/__test/${name}?${query}`, body === undefined ? {} : { method: "POST", body })).json;
+  }
+
+  async close() {
+    await this.mf.dispose();
+    transcript.push(this.output.join(""));
+  }
+}
+
+/**
+ * Starts the worker. `vars` override the defaults (a value of `undefined` removes the variable);
+ * `persistDir` keeps Durable Object storage on disk across restarts; `assetsDir` serves static files.
+ */
+export async function startWorker({ vars = {}, persistDir, assetsDir } = {}) {
+  const bindings = {
+    ADMIN_TOKEN,
+    SEALING_KEY,
+    ALLOWED_ORIGINS: PAGE_ORIGIN,
+    ALLOW_INSECURE_LOOPBACK: "true",
+    ...vars,
+  };
+  for (const [key, value] of Object.entries(bindings)) if (value === undefined) delete bindings[key];
+  const output = [];
+  const options = {
+    scriptPath: path.join(REPO, "tests/worker/support/hooked-entry.js"),
+    modules: true,
+    modulesRoot: REPO,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: COMPATIBILITY_DATE,
+    durableObjects: {
+      CONNECTIONS: { className: "ConnectionObject", useSQLite: true },
+      REGISTRY: { className: "ConnectionRegistry", useSQLite: true },
+    },
+    durableObjectsPersist: persistDir ?? false,
+    bindings,
+    host: "127.0.0.1",
+    port: 0,
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.on("data", (chunk) => output.push(String(chunk)));
+      stderr.on("data", (chunk) => output.push(String(chunk)));
+    },
+  };
+  if (assetsDir) {
+    options.assets = {
+      directory: assetsDir,
+      binding: "ASSETS",
+      routerConfig: { has_user_worker: true, static_routing: { user_worker: ["/api/*", "/oauth2/*"] } },
+    };
+  }
+  const mf = new Miniflare(options);
+  const url = await mf.ready;
+  return new WorkerUnderTest(mf, url, output);
+}
+
+/** A stand-in whose extra client accepts this worker's callback URL. */
+export async function startStandinFor(worker, options = {}) {
+  const standin = await startStandin({ port: 0, ...options });
+  for (const user of standin.seed.users) secrets.add(user.password);
+  for (const client of standin.seed.clients) secrets.add(client.clientSecret);
+  await standin.addClient({
+    clientId: "worker-test-client",
+    clientSecret: CLIENT_SECRET,
+    redirectUris: [`${worker.origin}/oauth2/callback`],
+  });
+  return standin;
+}
+
+export function oauthSettings(standin, extra = {}) {
+  return {
+    name: "OAuth to the stand-in",
+    baseUrl: `${standin.url}/api/now/v2`,
+    authType: "oauth2",
+    clientId: "worker-test-client",
+    clientSecret: CLIENT_SECRET,
+    ...extra,
+  };
+}
+
+export function basicSettings(standin, userName = "admin", extra = {}) {
+  const user = standin.seed.users.find((u) => u.user_name === userName);
+  return {
+    name: `Basic as ${userName}`,
+    baseUrl: `${standin.url}/api/now`,
+    authType: "basic",
+    username: userName,
+    password: user.password,
+    ...extra,
+  };
+}
+
+export function seedPassword(standin, userName) {
+  return standin.seed.users.find((u) => u.user_name === userName).password;
+}
+
+/** Generate, then log in at the stand-in over HTTP; returns the callback URL the browser would open. */
+export async function authorize(worker, id, standin, { userName = "admin", decision = "allow" } = {}) {
+  const generated = await worker.admin(`/api/connections/${id}/oauth/generate`, { method: "POST" });
+  assert.equal(generated.status, 200, generated.text);
+  const location = await authorizeOverHttp(generated.json.authorizationUrl, {
+    username: userName,
+    password: seedPassword(standin, userName),
+    decision,
+  });
+  return new URL(location);
+}
+
+/** Generate, authorize and open the callback: the whole flow. */
+export async function connect(worker, id, standin, options) {
+  const location = await authorize(worker, id, standin, options);
+  const page = await worker.request(location.pathname + location.search);
+  return { location, page };
+}
+
+/** The message the callback page posts to its opener. */
+export function postedMessage(html) {
+  const match = /<script type="application\/json" id="result">([^<]*)<\/script>/.exec(html);
+  assert.ok(match, "the callback page carries its result");
+  return JSON.parse(match[1]);
+}
+
+/** Asserts that no known secret appears in anything the worker answered or printed. */
+export function assertNoSecretsLeaked() {
+  const everything = transcript.join("\n");
+  assert.ok(everything.length > 0, "something was recorded");
+  for (const secret of secrets) {
+    if (!secret) continue;
+    assert.ok(!everything.includes(secret), `a secret (${secret.slice(0, 12)}…) leaked into a response or log`);
+  }
+}
+
+/** Runs `fn` with a fresh worker and stand-in, and always closes both. */
+export async function withWorkerAndStandin(fn, { worker: workerOptions, standin: standinOptions } = {}) {
+  const worker = await startWorker(workerOptions);
+  let standin;
+  try {
+    standin = await startStandinFor(worker, standinOptions);
+    return await fn({ worker, standin });
+  } finally {
+    await standin?.close();
+    await worker.close();
+  }
+}
+
+export async function writePlaceholderPage(dir) {
+  await writeFile(path.join(dir, "index.html"), "<!doctype html><title>placeholder page</title>\n");
+}
+
+export async function removeDir(dir) {
+  await rm(dir, { recursive: true, force: true });
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

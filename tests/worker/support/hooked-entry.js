@@ -1,0 +1,63 @@
+// Test-only entry: the real worker (worker/index.js) plus hooks that a test needs and the product
+// must not have. `/__test/...` routes read a connection's sealed tokens (so the leak check knows what
+// to look for) and age its pending authorization requests (so "expired state" needs no 10-minute
+// wait). Everything else goes to the real router, and the Durable Object classes are the real ones
+// with the hook methods added.
+
+import worker, { ConnectionObject as RealConnectionObject, ConnectionRegistry } from "../../../worker/index.js";
+import { keyring } from "../../../worker/environment.js";
+import { Vault } from "../../../worker/vault.js";
+
+export { ConnectionRegistry };
+
+export class ConnectionObject extends RealConnectionObject {
+  async testTokens(id) {
+    const sealed = await new Vault(this.ctx.storage, keyring(this.env), id).read("tokens", "tokens");
+    return sealed === null ? null : JSON.parse(sealed);
+  }
+
+  async testAgeAuthorizationRequests(ms) {
+    const entries = await this.ctx.storage.list({ prefix: "oauth-state:" });
+    for (const [key, value] of entries) {
+      await this.ctx.storage.put(key, { ...value, createdAt: value.createdAt - ms, expiresAt: value.expiresAt - ms });
+    }
+    return entries.size;
+  }
+
+  async testStorageKeys() {
+    return [...(await this.ctx.storage.list()).keys()];
+  }
+
+  async testRawValue(key) {
+    return (await this.ctx.storage.get(key)) ?? null;
+  }
+
+  async testPut(key, value) {
+    await this.ctx.storage.put(key, value);
+  }
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (!url.pathname.startsWith("/__test/")) return worker.fetch(request, env, ctx);
+    const id = url.searchParams.get("id");
+    const stub = env.CONNECTIONS.get(env.CONNECTIONS.idFromName(id));
+    const json = (value) => Response.json(value);
+    switch (url.pathname) {
+      case "/__test/tokens":
+        return json(await stub.testTokens(id));
+      case "/__test/age":
+        return json(await stub.testAgeAuthorizationRequests(Number(url.searchParams.get("ms"))));
+      case "/__test/keys":
+        return json(await stub.testStorageKeys());
+      case "/__test/raw":
+        return json(await stub.testRawValue(url.searchParams.get("key")));
+      case "/__test/put":
+        await stub.testPut(url.searchParams.get("key"), await request.json());
+        return json(true);
+      default:
+        return new Response("no such hook", { status: 404 });
+    }
+  },
+};

@@ -1,0 +1,96 @@
+// The worker's configuration, read from its variables and secrets (wrangler.toml `[vars]`, `wrangler
+// secret put`, or `--var` on `wrangler dev`): ADMIN_TOKEN, SEALING_KEY, SEALING_KEY_PREVIOUS,
+// ALLOWED_ORIGINS, ALLOW_INSECURE_LOOPBACK and PUBLIC_URL. Missing or broken security settings never
+// fall open: they become 503 answers that name the setting, never its value.
+
+import { HttpError } from "./http.js";
+import { Keyring } from "./core.js";
+
+/** Shorter admin tokens are refused as if unset: a guessable token is no protection. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+/** The configured admin token, or the 503 that explains why the admin API is closed. */
+export function adminToken(env) {
+  const token = typeof env.ADMIN_TOKEN === "string" ? env.ADMIN_TOKEN : "";
+  if (token === "") {
+    throw new HttpError(503, "admin_token_not_configured",
+      "The admin API is disabled: the worker has no ADMIN_TOKEN secret configured.");
+  }
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new HttpError(503, "admin_token_too_short",
+      `The admin API is disabled: ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long.`);
+  }
+  return token;
+}
+
+// One keyring per isolate and key pair: building it decodes and checks the keys in wasm.
+let cachedKeyring = null;
+
+/** The keyring of SEALING_KEY (current) and SEALING_KEY_PREVIOUS (read-only), or a 503. */
+export function keyring(env) {
+  const current = typeof env.SEALING_KEY === "string" ? env.SEALING_KEY.trim() : "";
+  const previous = typeof env.SEALING_KEY_PREVIOUS === "string" ? env.SEALING_KEY_PREVIOUS.trim() : "";
+  if (current === "") {
+    throw new HttpError(503, "sealing_key_not_configured",
+      "The worker has no SEALING_KEY secret configured (base64 of 32 random bytes), so it cannot store secrets.");
+  }
+  if (cachedKeyring && cachedKeyring.current === current && cachedKeyring.previous === previous) {
+    return cachedKeyring.keyring;
+  }
+  let built;
+  try {
+    built = new Keyring(current, previous === "" ? [] : [previous]);
+  } catch {
+    throw new HttpError(503, "sealing_key_invalid",
+      "SEALING_KEY (or SEALING_KEY_PREVIOUS) is not the base64 encoding of exactly 32 bytes.");
+  }
+  cachedKeyring?.keyring.free();
+  cachedKeyring = { current, previous, keyring: built };
+  return built;
+}
+
+/** Plain http to loopback instances, for local runs only; only the exact string "true" turns it on. */
+export function insecureLoopbackAllowed(env) {
+  return env.ALLOW_INSECURE_LOOPBACK === "true";
+}
+
+/** The http(s) origins of ALLOWED_ORIGINS; entries that are not plain origins are ignored. */
+export function allowedOrigins(env) {
+  const raw = typeof env.ALLOWED_ORIGINS === "string" ? env.ALLOWED_ORIGINS : "";
+  const origins = [];
+  for (const entry of raw.split(",")) {
+    const origin = asOrigin(entry.trim());
+    if (origin && !origins.includes(origin)) origins.push(origin);
+  }
+  return origins;
+}
+
+function asOrigin(text) {
+  if (text === "") return null;
+  try {
+    const url = new URL(text);
+    if (url.protocol !== "https:" && url.protocol !== "http:") return null;
+    // Only a bare origin counts: "https://a.example/path" is a mistake, not an origin.
+    if (url.origin !== text.replace(/\/$/, "")) return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+
+/** The origin this worker is reached at: PUBLIC_URL when set, else the request's own origin. */
+export function publicOrigin(env, request) {
+  const configured = typeof env.PUBLIC_URL === "string" ? env.PUBLIC_URL.trim() : "";
+  if (configured === "") return new URL(request.url).origin;
+  const origin = asOrigin(configured);
+  if (!origin) {
+    throw new HttpError(503, "public_url_invalid",
+      "PUBLIC_URL must be an http(s) origin such as https://connections.example.com (no path).");
+  }
+  return origin;
+}
+
+/** The OAuth redirect URI registered at the instance for this worker. */
+export function callbackUrl(env, request) {
+  return `${publicOrigin(env, request)}/oauth2/callback`;
+}

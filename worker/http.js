@@ -1,0 +1,161 @@
+// HTTP plumbing shared by the router and the Durable Objects: JSON answers, the one error shape
+// `{"error":{"code","message","field"?}}`, bounded request bodies, content-type checks, and the
+// mapping from the core's ConnectionError codes (pkg/servicenow_connection.d.ts, `ErrorCode`) to
+// HTTP statuses. Error messages on the wire are the core's own sentences, which never contain a
+// secret; anything unexpected becomes a generic 500 so internal detail stays inside (the
+// "outward vs inward detail" rule of STYLE.md).
+
+/** Largest request body the worker reads, for its own API and for forwarded requests alike. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** An error the worker answers with, as it is. */
+export class HttpError extends Error {
+  constructor(status, code, message, { field, errors, headers } = {}) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+    this.errors = errors;
+    this.headers = headers;
+  }
+}
+
+const NO_STORE = { "cache-control": "no-store" };
+
+export function jsonResponse(status, body, headers = {}) {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...NO_STORE, ...headers },
+  });
+}
+
+export function emptyResponse(status, headers = {}) {
+  return new Response(null, { status, headers: { ...NO_STORE, ...headers } });
+}
+
+function errorBody(code, message, field) {
+  const error = { code, message };
+  if (field) error.field = field;
+  return { error };
+}
+
+// Field-level codes of the core (FieldErrorCode) mean the caller's input was wrong.
+const FIELD_CODES = new Set([
+  "required", "too_long", "control_character", "invalid_type", "invalid_url", "insecure_scheme",
+  "unsupported_scheme", "userinfo_not_allowed", "query_not_allowed", "fragment_not_allowed",
+  "invalid_host", "invalid_port", "invalid_api_path", "invalid_auth_type", "username_contains_colon",
+  "invalid_client_authentication", "out_of_range", "invalid_scope", "invalid_code_verifier",
+  "invalid_api_request_path", "duplicate_parameter", "invalid_state_prefix",
+]);
+
+// Stored data that the configured keys cannot open: an operator problem, not the caller's.
+const SEALING_CODES = new Set([
+  "invalid_sealing_key", "malformed_sealed_value", "unknown_sealing_key", "seal_authentication_failed",
+  "random_unavailable",
+]);
+
+/** The HTTP status for a ConnectionError thrown by the core. */
+export function statusForConnectionError(error) {
+  const code = error.code;
+  if (FIELD_CODES.has(code)) return 400;
+  if (code === "invalid_config" || code === "reauthorization_required") return 409;
+  if (code === "rate_limited") return 429;
+  if (code === "hibernating" || SEALING_CODES.has(code)) return 503;
+  // The instance or its token endpoint failed or refused: a bad gateway from the caller's view.
+  return 502;
+}
+
+function isConnectionError(error) {
+  return error?.name === "ConnectionError" && typeof error.code === "string";
+}
+
+/** Turns anything thrown into a JSON error answer; unknown failures are logged by name only. */
+export function errorResponse(error) {
+  if (error instanceof HttpError) {
+    const body = errorBody(error.code, error.message, error.field);
+    if (error.errors) body.errors = error.errors;
+    return jsonResponse(error.status, body, error.headers);
+  }
+  if (isConnectionError(error)) {
+    const status = statusForConnectionError(error);
+    const body = errorBody(error.code, error.message, error.field);
+    if (error.detail) body.error.detail = error.detail;
+    if (error.status) body.error.upstreamStatus = error.status;
+    if (Array.isArray(error.errors)) body.errors = error.errors;
+    const headers = {};
+    if (error.retryAfterSeconds !== undefined && error.retryAfterSeconds !== null) {
+      body.error.retryAfterSeconds = error.retryAfterSeconds;
+      headers["retry-after"] = String(error.retryAfterSeconds);
+    }
+    return jsonResponse(status, body, headers);
+  }
+  // Only the name: a message of an unexpected error could quote data it was handling.
+  console.error(JSON.stringify({ event: "internal_error", name: error?.name ?? typeof error }));
+  return jsonResponse(500, errorBody("internal_error", "The worker failed to handle this request."));
+}
+
+/** Whether the Content-Type header names JSON (`application/json`, any parameters). */
+export function isJsonContentType(value) {
+  if (!value) return false;
+  const media = value.split(";")[0].trim().toLowerCase();
+  return media === "application/json";
+}
+
+/**
+ * Reads the whole body, refusing more than `limit` bytes before reading it when Content-Length says
+ * so, and while reading otherwise (chunked bodies have no length to check up front).
+ */
+export async function readBody(request, limit = MAX_BODY_BYTES) {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && declared !== "" && !(Number(declared) <= limit)) {
+    throw tooLarge(limit);
+  }
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function tooLarge(limit) {
+  return new HttpError(413, "body_too_large", `The request body must be at most ${limit / 1024} KB.`);
+}
+
+/**
+ * Reads a JSON object body. `optional` lets an empty body stand for `{}` (for POST routes whose
+ * options are all optional); a non-empty body must still be declared as JSON.
+ */
+export async function readJsonObject(request, { optional = false } = {}) {
+  const bytes = await readBody(request);
+  if (bytes.byteLength === 0 && optional) return {};
+  if (!isJsonContentType(request.headers.get("content-type"))) {
+    throw new HttpError(415, "unsupported_media_type", "The request body must be JSON (Content-Type: application/json).");
+  }
+  let value;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw new HttpError(400, "invalid_json", "The request body is not valid JSON.");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new HttpError(400, "invalid_json", "The request body must be a JSON object.");
+  }
+  return value;
+}

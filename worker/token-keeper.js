@@ -1,0 +1,114 @@
+// Keeps one connection's OAuth tokens usable: refreshes them before use when the core's policy says
+// `refresh_due` or `expired`, and after the instance refused an access token with 401 (RFC 6750
+// §3.1: invalid_token). Runs inside the connection's Durable Object, the only place its tokens live,
+// so single-flight is an in-memory promise: every request that needs a refresh while one is running
+// waits for that one, and N concurrent requests cost exactly one call to the token endpoint.
+// The refreshed set is stored (sealed) before the promise resolves, so nobody uses a token that is
+// not yet persisted. Passing failures (5xx, network, timeouts, rate limits: the core's
+// `error.retryable`) are retried with bounded exponential backoff and jitter and keep the old
+// tokens; a refusal of the refresh grant (the core's `reauthorization_required`, e.g. ServiceNow's
+// 401 access_denied) marks the connection as needing re-authorization and clears its tokens.
+
+import { HttpError } from "./http.js";
+import { refreshTokens, tokenStatus } from "./core.js";
+
+export const REFRESH_ATTEMPTS = 4;
+export const BASE_DELAY_MS = 200;
+export const MAX_DELAY_MS = 2000;
+
+/**
+ * Delay before retry number `attempt` (0-based): exponential, capped, with "equal jitter" (half
+ * fixed, half random) so concurrent workers spread out without ever retrying at once. A server's
+ * Retry-After is honoured when it fits under the cap; null means "do not wait that long, give up".
+ */
+export function retryDelay(attempt, retryAfterSeconds, random = Math.random) {
+  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+  const delay = ceiling / 2 + random() * (ceiling / 2);
+  if (typeof retryAfterSeconds === "number") {
+    const asked = retryAfterSeconds * 1000;
+    if (asked > MAX_DELAY_MS) return null;
+    return Math.max(delay, asked);
+  }
+  return delay;
+}
+
+export function reauthorizationRequired(message) {
+  return new HttpError(409, "reauthorization_required",
+    message || "Re-authorization required: click Generate to get a new access token.");
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class TokenKeeper {
+  #host;
+  #inFlight = null;
+
+  /**
+   * `host` is the connection: `load()` -> {settings, tokens, tokenState, generation},
+   * `storeRefreshed(tokens, generation)` and `markReauthorizationRequired(reason, generation)`.
+   */
+  constructor(host) {
+    this.#host = host;
+  }
+
+  /**
+   * Tokens to send now. With `rejected` (the access token the instance just refused), a refresh is
+   * forced unless another request already replaced that token.
+   */
+  async usable({ rejected } = {}) {
+    const { tokens, tokenState, generation } = await this.#host.load();
+    if (!tokens) throw reauthorizationRequired(noTokenReason(tokenState));
+    if (rejected !== undefined && tokens.accessToken !== rejected) return tokens;
+    const status = tokenStatus(tokens, Date.now());
+    if (rejected === undefined && status === "fresh") return tokens;
+    if (status === "reauthorize") {
+      const reason = "The access token has expired and cannot be refreshed: re-authorization required. Click Generate.";
+      await this.#host.markReauthorizationRequired(reason, generation);
+      throw reauthorizationRequired(reason);
+    }
+    try {
+      return await this.refresh();
+    } catch (error) {
+      // Refreshing ahead of time failed for a passing reason: the current token still works.
+      if (rejected === undefined && status === "refresh_due" && error?.retryable === true) return tokens;
+      throw error;
+    }
+  }
+
+  /** Refreshes now, joining a refresh that is already running. */
+  refresh() {
+    this.#inFlight ??= this.#refreshWithRetries().finally(() => {
+      this.#inFlight = null;
+    });
+    return this.#inFlight;
+  }
+
+  async #refreshWithRetries() {
+    const { settings, tokens, tokenState, generation } = await this.#host.load();
+    if (!tokens) throw reauthorizationRequired(noTokenReason(tokenState));
+    let refreshed;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        refreshed = await refreshTokens(settings, tokens);
+        break;
+      } catch (error) {
+        if (error?.code === "reauthorization_required") {
+          await this.#host.markReauthorizationRequired(error.message, generation);
+          throw error;
+        }
+        if (error?.retryable !== true || attempt + 1 >= REFRESH_ATTEMPTS) throw error;
+        const delay = retryDelay(attempt, error.retryAfterSeconds);
+        if (delay === null) throw error;
+        console.warn(JSON.stringify({ event: "token_refresh_retry", attempt: attempt + 1, code: error.code }));
+        await sleep(delay);
+      }
+    }
+    await this.#host.storeRefreshed(refreshed, generation);
+    return refreshed;
+  }
+}
+
+function noTokenReason(tokenState) {
+  if (tokenState?.state === "reauthorization_required" && tokenState.reason) return tokenState.reason;
+  return "This connection has no access token yet: click Generate to authorize it.";
+}
