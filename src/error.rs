@@ -382,4 +382,131 @@ mod tests {
         assert_eq!(short.chars().count(), 301);
         assert!(short.ends_with('…'));
     }
+    /// Every code, listed so the TypeScript unions can be checked against them. The `match` makes a
+    /// new variant a compile error here until it is listed (and typed).
+    fn all_codes() -> Vec<&'static str> {
+        use FieldCode as F;
+        let fields = [
+            F::Required,
+            F::TooLong,
+            F::ControlCharacter,
+            F::InvalidType,
+            F::InvalidUrl,
+            F::InsecureScheme,
+            F::UnsupportedScheme,
+            F::UserinfoNotAllowed,
+            F::QueryNotAllowed,
+            F::FragmentNotAllowed,
+            F::InvalidHost,
+            F::InvalidPort,
+            F::InvalidApiPath,
+            F::InvalidAuthType,
+            F::UsernameContainsColon,
+            F::InvalidClientAuthentication,
+            F::OutOfRange,
+            F::InvalidScope,
+            F::InvalidCodeVerifier,
+            F::InvalidApiRequestPath,
+            F::DuplicateParameter,
+            F::InvalidStatePrefix,
+        ];
+        for code in fields {
+            match code {
+                F::Required
+                | F::TooLong
+                | F::ControlCharacter
+                | F::InvalidType
+                | F::InvalidUrl
+                | F::InsecureScheme
+                | F::UnsupportedScheme
+                | F::UserinfoNotAllowed
+                | F::QueryNotAllowed
+                | F::FragmentNotAllowed
+                | F::InvalidHost
+                | F::InvalidPort
+                | F::InvalidApiPath
+                | F::InvalidAuthType
+                | F::UsernameContainsColon
+                | F::InvalidClientAuthentication
+                | F::OutOfRange
+                | F::InvalidScope
+                | F::InvalidCodeVerifier
+                | F::InvalidApiRequestPath
+                | F::DuplicateParameter
+                | F::InvalidStatePrefix => {}
+            }
+        }
+        use ErrorCode as E;
+        let errors = [
+            E::InvalidConfig,
+            E::InvalidRequest,
+            E::InvalidClient,
+            E::InvalidGrant,
+            E::UnauthorizedClient,
+            E::UnsupportedGrantType,
+            E::InvalidScope,
+            E::AccessDenied,
+            E::ReauthorizationRequired,
+            E::RateLimited,
+            E::TokenEndpointUnavailable,
+            E::Hibernating,
+            E::NetworkError,
+            E::Timeout,
+            E::InvalidTokenResponse,
+            E::UnexpectedResponse,
+            E::InvalidSealingKey,
+            E::MalformedSealedValue,
+            E::UnknownSealingKey,
+            E::SealAuthenticationFailed,
+            E::RandomUnavailable,
+        ];
+        for code in errors {
+            match code {
+                E::Field(_)
+                | E::InvalidConfig
+                | E::InvalidRequest
+                | E::InvalidClient
+                | E::InvalidGrant
+                | E::UnauthorizedClient
+                | E::UnsupportedGrantType
+                | E::InvalidScope
+                | E::AccessDenied
+                | E::ReauthorizationRequired
+                | E::RateLimited
+                | E::TokenEndpointUnavailable
+                | E::Hibernating
+                | E::NetworkError
+                | E::Timeout
+                | E::InvalidTokenResponse
+                | E::UnexpectedResponse
+                | E::InvalidSealingKey
+                | E::MalformedSealedValue
+                | E::UnknownSealingKey
+                | E::SealAuthenticationFailed
+                | E::RandomUnavailable => {}
+            }
+        }
+        fields
+            .iter()
+            .map(|c| c.as_str())
+            .chain(errors.iter().map(|c| c.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn every_code_is_in_the_typescript_types() {
+        let types = include_str!("bindings/types.d.ts");
+        let codes = all_codes();
+        for code in &codes {
+            assert!(
+                types.contains(&format!("\"{code}\"")),
+                "{code} missing from types.d.ts"
+            );
+        }
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        // invalid_scope is both a field code and an RFC 6749 error code, with one spelling.
+        assert_eq!(unique.len(), codes.len() - 1);
+    }
 }
