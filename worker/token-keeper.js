@@ -10,27 +10,8 @@
 // 401 access_denied) marks the connection as needing re-authorization and clears its tokens.
 
 import { HttpError } from "./http.js";
+import { REFRESH_ATTEMPTS, retryDelay } from "./backoff.js";
 import { refreshTokens, tokenStatus } from "./core.js";
-
-export const REFRESH_ATTEMPTS = 4;
-export const BASE_DELAY_MS = 200;
-export const MAX_DELAY_MS = 2000;
-
-/**
- * Delay before retry number `attempt` (0-based): exponential, capped, with "equal jitter" (half
- * fixed, half random) so concurrent workers spread out without ever retrying at once. A server's
- * Retry-After is honoured when it fits under the cap; null means "do not wait that long, give up".
- */
-export function retryDelay(attempt, retryAfterSeconds, random = Math.random) {
-  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
-  const delay = ceiling / 2 + random() * (ceiling / 2);
-  if (typeof retryAfterSeconds === "number") {
-    const asked = retryAfterSeconds * 1000;
-    if (asked > MAX_DELAY_MS) return null;
-    return Math.max(delay, asked);
-  }
-  return delay;
-}
 
 export function reauthorizationRequired(message) {
   return new HttpError(409, "reauthorization_required",

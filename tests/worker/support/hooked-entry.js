@@ -16,6 +16,16 @@ export class ConnectionObject extends RealConnectionObject {
     return sealed === null ? null : JSON.parse(sealed);
   }
 
+  /** Replaces the stored access token (sealed, as the real code stores it), e.g. with one the instance refuses. */
+  async testReplaceAccessToken(id, accessToken, expiresAt) {
+    const vault = new Vault(this.ctx.storage, keyring(this.env), id);
+    const tokens = JSON.parse(await vault.read("tokens", "tokens"));
+    tokens.accessToken = accessToken;
+    if (expiresAt !== undefined) tokens.expiresAt = expiresAt;
+    await vault.write("tokens", "tokens", JSON.stringify(tokens));
+    return true;
+  }
+
   async testAgeAuthorizationRequests(ms) {
     const entries = await this.ctx.storage.list({ prefix: "oauth-state:" });
     for (const [key, value] of entries) {
@@ -49,6 +59,10 @@ export default {
         return json(await stub.testTokens(id));
       case "/__test/age":
         return json(await stub.testAgeAuthorizationRequests(Number(url.searchParams.get("ms"))));
+      case "/__test/replace-access-token": {
+        const expiresAt = url.searchParams.get("expiresAt");
+        return json(await stub.testReplaceAccessToken(id, url.searchParams.get("token"), expiresAt === null ? undefined : Number(expiresAt)));
+      }
       case "/__test/keys":
         return json(await stub.testStorageKeys());
       case "/__test/raw":

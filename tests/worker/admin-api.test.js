@@ -1,0 +1,346 @@
+// The admin API of the worker: admin token checks (missing, wrong, unconfigured, too short), sealing
+// key checks, CORS, routes and methods, connection ids, body limits and content types, settings
+// validation (422), write-only secrets, Reset, Delete, the registry listing and static files.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+
+import {
+  ADMIN_TOKEN, CLIENT_SECRET, PAGE_ORIGIN, assertNoSecretsLeaked, basicSettings, connect, oauthSettings, removeDir,
+  startStandinFor, startWorker, tempDir, writePlaceholderPage,
+} from "./support/harness.js";
+
+let worker;
+let standin;
+
+before(async () => {
+  worker = await startWorker();
+  standin = await startStandinFor(worker);
+});
+
+after(async () => {
+  await standin?.close();
+  await worker?.close();
+  assertNoSecretsLeaked();
+});
+
+function assertError(response, status, code, field) {
+  assert.equal(response.status, status, response.text);
+  assert.equal(response.json?.error?.code, code, response.text);
+  assert.equal(typeof response.json.error.message, "string");
+  if (field !== undefined) assert.equal(response.json.error.field, field);
+}
+
+describe("admin token", () => {
+  test("a missing token gets 401 with a JSON error", async () => {
+    const response = await worker.request("/api/connections");
+    assertError(response, 401, "unauthorized");
+    assert.match(response.headers.get("www-authenticate"), /^Bearer/);
+  });
+
+  test("a wrong token, a token of another length and another scheme get 401", async () => {
+    for (const authorization of [
+      `Bearer ${ADMIN_TOKEN.slice(0, -1)}x`,
+      `Bearer ${ADMIN_TOKEN}x`,
+      "Bearer short",
+      `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}`,
+      ADMIN_TOKEN,
+    ]) {
+      assertError(await worker.request("/api/connections", { headers: { authorization } }), 401, "unauthorized");
+    }
+  });
+
+  test("the right token is accepted, the scheme in any case", async () => {
+    const response = await worker.request("/api/connections", { headers: { authorization: `bearer ${ADMIN_TOKEN}` } });
+    assert.equal(response.status, 200);
+  });
+
+  test("without ADMIN_TOKEN, or with a short one, the admin API refuses everything with 503", async () => {
+    for (const value of [undefined, "", "too-short"]) {
+      const closed = await startWorker({ vars: { ADMIN_TOKEN: value } });
+      try {
+        for (const [method, path] of [["GET", "/api/connections"], ["PUT", "/api/connections/x"], ["POST", "/api/connections/x/test"]]) {
+          const response = await closed.request(path, { method, body: method === "PUT" ? {} : undefined, headers: { authorization: "Bearer " } });
+          assert.equal(response.status, 503, `${value} ${method} ${path}`);
+          assert.match(response.json.error.code, /^admin_token_/);
+          assert.match(response.json.error.message, /ADMIN_TOKEN/);
+        }
+      } finally {
+        await closed.close();
+      }
+    }
+  });
+
+  test("a missing or invalid SEALING_KEY closes the admin API with 503", async () => {
+    for (const [value, code] of [[undefined, "sealing_key_not_configured"], ["bm90IDMyIGJ5dGVz", "sealing_key_invalid"]]) {
+      const closed = await startWorker({ vars: { SEALING_KEY: value } });
+      try {
+        assertError(await closed.admin("/api/connections"), 503, code);
+        const page = await closed.request("/oauth2/callback?code=x&state=abc.def");
+        assert.equal(page.status, 503);
+        assert.match(page.text, /SEALING_KEY/);
+      } finally {
+        await closed.close();
+      }
+    }
+  });
+});
+
+describe("routes, methods and ids", () => {
+  test("unknown API routes are 404, wrong methods 405 with Allow", async () => {
+    assertError(await worker.admin("/api/nothing"), 404, "not_found");
+    assertError(await worker.admin("/api/connections/a/b"), 404, "not_found");
+    assertError(await worker.admin("/api/connections/a/oauth"), 404, "not_found");
+    const wrong = await worker.admin("/api/connections", { method: "POST" });
+    assertError(wrong, 405, "method_not_allowed");
+    assert.equal(wrong.headers.get("allow"), "GET");
+    const generate = await worker.admin("/api/connections/a/oauth/generate");
+    assertError(generate, 405, "method_not_allowed");
+    assert.equal(generate.headers.get("allow"), "POST");
+    assertError(await worker.admin("/api/connections/a/token", { method: "POST" }), 405, "method_not_allowed");
+    assertError(await worker.admin("/oauth2/callback", { method: "POST" }), 405, "method_not_allowed");
+  });
+
+  test("connection ids outside [A-Za-z0-9_-]{1,64} are refused with 400", async () => {
+    for (const id of ["a.b", "a%20b", "%C3%A9", "x".repeat(65), "a~b", "a%2Fb"]) {
+      assertError(await worker.admin(`/api/connections/${id}`), 400, "invalid_connection_id", "id");
+    }
+    assertError(await worker.admin(`/api/connections/${"x".repeat(64)}`), 404, "connection_not_found");
+  });
+
+  test("an unknown connection is 404 on every route", async () => {
+    assertError(await worker.admin("/api/connections/ghost"), 404, "connection_not_found");
+    assertError(await worker.admin("/api/connections/ghost", { method: "DELETE" }), 404, "connection_not_found");
+    assertError(await worker.admin("/api/connections/ghost/test", { method: "POST" }), 404, "connection_not_found");
+    assertError(await worker.admin("/api/connections/ghost/token", { method: "DELETE" }), 404, "connection_not_found");
+    assertError(await worker.admin("/api/connections/ghost/oauth/generate", { method: "POST" }), 404, "connection_not_found");
+    assertError(await worker.admin("/api/connections/ghost/now/table/incident"), 404, "connection_not_found");
+  });
+});
+
+describe("request bodies", () => {
+  test("bodies over 64 KB are refused with 413, declared or streamed", async () => {
+    const big = { ...basicSettings(standin), name: "x", padding: "y".repeat(70 * 1024) };
+    assertError(await worker.putConnection("big", big), 413, "body_too_large");
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 20; i += 1) controller.enqueue(new Uint8Array(4096).fill(32));
+        controller.close();
+      },
+    });
+    const response = await worker.mf.dispatchFetch(new URL("/api/connections/big", worker.url), {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    });
+    assert.equal(response.status, 413);
+    assert.equal((await response.json()).error.code, "body_too_large");
+  });
+
+  test("non-JSON bodies get 415, broken JSON and non-objects 400", async () => {
+    const settings = JSON.stringify(basicSettings(standin));
+    assertError(await worker.admin("/api/connections/t", { method: "PUT", body: settings, headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+    assertError(await worker.admin("/api/connections/t", { method: "PUT", body: settings }), 415, "unsupported_media_type");
+    assertError(await worker.admin("/api/connections/t", { method: "PUT", body: "{", headers: { "content-type": "application/json" } }), 400, "invalid_json");
+    assertError(await worker.admin("/api/connections/t", { method: "PUT", body: "[1]", headers: { "content-type": "application/json; charset=utf-8" } }), 400, "invalid_json");
+    assertError(await worker.admin("/api/connections/t/test", { method: "POST", body: "x", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+  });
+});
+
+describe("settings", () => {
+  test("invalid settings get 422 with every field error from the core", async () => {
+    const response = await worker.putConnection("bad", { baseUrl: "ftp://x", authType: "oauth2" });
+    assertError(response, 422, "invalid_config");
+    const fields = response.json.errors.map((e) => e.field).sort();
+    assert.ok(fields.includes("baseUrl"));
+    assert.ok(fields.includes("clientId"));
+    assert.ok(fields.includes("clientSecret"));
+    for (const error of response.json.errors) assert.equal(typeof error.message, "string");
+    assertError(await worker.admin("/api/connections/bad"), 404, "connection_not_found");
+  });
+
+  test("unknown members, allowInsecureLoopback and bad names are 422 field errors", async () => {
+    const unknown = await worker.putConnection("bad", { ...basicSettings(standin), colour: "red" });
+    assertError(unknown, 422, "invalid_config", "colour");
+    const loopback = await worker.putConnection("bad", { ...basicSettings(standin), allowInsecureLoopback: true });
+    assertError(loopback, 422, "invalid_config", "allowInsecureLoopback");
+    assertError(await worker.putConnection("bad", { ...basicSettings(standin), name: "n".repeat(101) }), 422, "invalid_config", "name");
+    assertError(await worker.putConnection("bad", { ...basicSettings(standin), name: 5 }), 422, "invalid_config", "name");
+  });
+
+  test("http instance URLs need ALLOW_INSECURE_LOOPBACK=true", async () => {
+    const strict = await startWorker({ vars: { ALLOW_INSECURE_LOOPBACK: undefined } });
+    try {
+      const response = await strict.putConnection("local", basicSettings(standin));
+      assertError(response, 422, "invalid_config", "baseUrl");
+      assert.equal(response.json.errors[0].code, "insecure_scheme");
+    } finally {
+      await strict.close();
+    }
+  });
+
+  test("secrets are write-only, kept when omitted, and never echoed", async () => {
+    const created = await worker.putConnection("basic1", basicSettings(standin, "itil.user"));
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.json.password, { set: true });
+    assert.equal(created.json.token, null);
+    assert.ok(!created.text.includes(basicSettings(standin, "itil.user").password));
+
+    const { password: _omitted, ...withoutPassword } = basicSettings(standin, "itil.user", { name: "Renamed" });
+    const updated = await worker.putConnection("basic1", withoutPassword);
+    assert.equal(updated.status, 200, updated.text);
+    assert.equal(updated.json.name, "Renamed");
+    assert.deepEqual(updated.json.password, { set: true });
+    const emptyPassword = await worker.putConnection("basic1", { ...withoutPassword, password: "" });
+    assert.equal(emptyPassword.status, 200);
+
+    const tested = await worker.admin("/api/connections/basic1/test", { method: "POST" });
+    assert.equal(tested.status, 200);
+    assert.equal(tested.json.ok, true, tested.text);
+
+    const view = await worker.admin("/api/connections/basic1");
+    assert.equal(view.status, 200);
+    assert.deepEqual(view.json.password, { set: true });
+    assert.equal(view.json.resolved.instanceUrl, standin.url);
+    const keys = await worker.hook("keys", { id: "basic1" });
+    assert.deepEqual(keys.sort(), ["config", "secret:password"]);
+    const sealed = await worker.hook("raw", { id: "basic1", key: "secret:password" });
+    assert.ok(!sealed.includes(basicSettings(standin, "itil.user").password));
+  });
+
+  test("a stored secret is not carried to another instance: it must be entered again", async () => {
+    await worker.putConnection("moving", basicSettings(standin));
+    const { password: _omitted, ...rest } = basicSettings(standin);
+    const moved = await worker.putConnection("moving", { ...rest, baseUrl: "http://127.0.0.2:9/api/now" });
+    assertError(moved, 422, "invalid_config", "password");
+    assert.match(moved.json.errors[0].message, /entered again/);
+    const movedWithPassword = await worker.putConnection("moving", { ...basicSettings(standin), baseUrl: "http://127.0.0.2:9/api/now" });
+    assert.equal(movedWithPassword.status, 200);
+  });
+
+  test("changing the instance, client or auth type clears the tokens; a rename does not", async () => {
+    await worker.putConnection("ident", oauthSettings(standin));
+    const { page } = await connect(worker, "ident", standin);
+    assert.equal(page.status, 200, page.text);
+    await worker.storedTokens("ident");
+    const { clientSecret: _kept, ...rest } = oauthSettings(standin);
+    const renamed = await worker.putConnection("ident", { ...rest, name: "Still connected" });
+    assert.equal(renamed.json.token.status, "fresh");
+    const otherVersion = await worker.putConnection("ident", { ...rest, baseUrl: `${standin.url}/api/now/v1` });
+    assert.equal(otherVersion.json.token.status, "fresh", "the API version is not part of the token's identity");
+    const otherClient = await worker.putConnection("ident", { ...oauthSettings(standin), clientId: "standin-client" });
+    assert.equal(otherClient.status, 200);
+    assert.equal(otherClient.json.token.status, "none");
+    assert.equal(await worker.hook("tokens", { id: "ident" }), null);
+    const toBasic = await worker.putConnection("ident", basicSettings(standin));
+    assert.equal(toBasic.json.token, null);
+    assert.deepEqual((await worker.hook("keys", { id: "ident" })).sort(), ["config", "secret:password"]);
+  });
+
+  test("Reset clears the tokens, Delete removes everything", async () => {
+    await worker.putConnection("gone", oauthSettings(standin));
+    await connect(worker, "gone", standin);
+    await worker.storedTokens("gone");
+    const reset = await worker.admin("/api/connections/gone/token", { method: "DELETE" });
+    assert.equal(reset.status, 200);
+    assert.equal(reset.json.token.status, "none");
+    assert.equal(await worker.hook("tokens", { id: "gone" }), null);
+    const forward = await worker.admin("/api/connections/gone/now/table/incident");
+    assertError(forward, 409, "reauthorization_required");
+
+    await connect(worker, "gone", standin);
+    const deleted = await worker.admin("/api/connections/gone", { method: "DELETE" });
+    assert.equal(deleted.status, 204);
+    assert.deepEqual(await worker.hook("keys", { id: "gone" }), []);
+    assertError(await worker.admin("/api/connections/gone"), 404, "connection_not_found");
+    const list = await worker.admin("/api/connections");
+    assert.ok(!list.json.connections.some((c) => c.id === "gone"));
+  });
+
+  test("the listing shows every connection with its token status, from one call", async () => {
+    await worker.putConnection("list-basic", basicSettings(standin));
+    await worker.putConnection("list-oauth", oauthSettings(standin));
+    await connect(worker, "list-oauth", standin);
+    await worker.storedTokens("list-oauth");
+    const list = await worker.admin("/api/connections");
+    assert.equal(list.status, 200);
+    const byId = Object.fromEntries(list.json.connections.map((c) => [c.id, c]));
+    assert.equal(byId["list-basic"].authType, "basic");
+    assert.equal(byId["list-basic"].token, null);
+    assert.equal(byId["list-oauth"].authType, "oauth2");
+    assert.equal(byId["list-oauth"].token.status, "fresh");
+    assert.equal(typeof byId["list-oauth"].token.expiresAt, "number");
+    assert.equal(typeof byId["list-oauth"].token.refreshExpiresAt, "number");
+    const ids = list.json.connections.map((c) => c.id);
+    assert.deepEqual(ids, [...ids].sort());
+  });
+
+  test("the view warns when the refresh token has less than 7 days left", async () => {
+    await worker.putConnection("short-life", oauthSettings(standin, { refreshTokenLifetimeSeconds: 3 * 86400 }));
+    await connect(worker, "short-life", standin);
+    await worker.storedTokens("short-life");
+    const view = await worker.admin("/api/connections/short-life");
+    assert.equal(view.json.token.refreshExpiringSoon, true);
+    assert.match(view.json.token.warning, /refresh token expires in 2 days/);
+    assert.ok(view.json.token.refreshExpiresInSeconds <= 3 * 86400);
+    const list = await worker.admin("/api/connections");
+    assert.equal(list.json.connections.find((c) => c.id === "short-life").token.refreshExpiringSoon, true);
+  });
+});
+
+describe("CORS", () => {
+  test("preflight succeeds for ALLOWED_ORIGINS only", async () => {
+    const allowed = await worker.request("/api/connections/x", {
+      method: "OPTIONS",
+      headers: { origin: PAGE_ORIGIN, "access-control-request-method": "PUT" },
+    });
+    assert.equal(allowed.status, 204);
+    assert.equal(allowed.headers.get("access-control-allow-origin"), PAGE_ORIGIN);
+    assert.match(allowed.headers.get("access-control-allow-methods"), /PUT/);
+    assert.match(allowed.headers.get("access-control-allow-headers"), /authorization/);
+    const refused = await worker.request("/api/connections/x", {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "PUT" },
+    });
+    assertError(refused, 403, "origin_not_allowed");
+    assert.equal(refused.headers.get("access-control-allow-origin"), null);
+  });
+
+  test("allowed origins get CORS headers, the worker's own origin works, others are refused", async () => {
+    const allowed = await worker.admin("/api/connections", { headers: { origin: PAGE_ORIGIN } });
+    assert.equal(allowed.status, 200);
+    assert.equal(allowed.headers.get("access-control-allow-origin"), PAGE_ORIGIN);
+    assert.match(allowed.headers.get("access-control-expose-headers"), /retry-after/);
+    const same = await worker.admin("/api/connections", { headers: { origin: worker.origin } });
+    assert.equal(same.status, 200);
+    const foreign = await worker.admin("/api/connections", { headers: { origin: "https://evil.example" } });
+    assertError(foreign, 403, "origin_not_allowed");
+    assert.equal(foreign.headers.get("access-control-allow-origin"), null);
+  });
+});
+
+describe("static files", () => {
+  test("the page is served from the assets, API paths never are", async () => {
+    const dir = await tempDir("worker-assets-");
+    await writePlaceholderPage(dir);
+    const withPage = await startWorker({ assetsDir: dir });
+    try {
+      const page = await withPage.request("/");
+      assert.equal(page.status, 200);
+      assert.match(page.text, /placeholder page/);
+      assertError(await withPage.request("/api/connections"), 401, "unauthorized");
+      assertError(await withPage.request("/api/index.html"), 404, "not_found");
+    } finally {
+      await withPage.close();
+      await removeDir(dir);
+    }
+  });
+
+  test("the client secret of the test client never shows up in views", async () => {
+    await worker.putConnection("secret-view", oauthSettings(standin));
+    const view = await worker.admin("/api/connections/secret-view");
+    assert.ok(!view.text.includes(CLIENT_SECRET));
+    assert.deepEqual(view.json.clientSecret, { set: true });
+  });
+});
