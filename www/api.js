@@ -1,0 +1,78 @@
+// The worker's HTTP API as the page uses it (DESIGN.md, "HTTP API of the worker"; the exact JSON
+// shapes are in worker/connection.js and worker/http.js). Every call sends the admin token as a
+// Bearer token, asks for JSON and never caches. Failures become ApiError with the worker's error
+// shape `{"error":{"code","message","field"?},"errors"?:[...]}` unpacked, so callers can put field
+// errors next to their fields and show everything else as a message. Nothing here logs: request
+// bodies carry secrets.
+
+/** An answer that was not a success, or no answer at all (status 0). */
+export class ApiError extends Error {
+  constructor(status, { code, message, field, errors } = {}) {
+    super(message || `The worker answered with HTTP ${status}.`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code ?? (status === 0 ? "network_error" : "http_error");
+    this.field = field;
+    this.errors = Array.isArray(errors) ? errors : [];
+  }
+
+  /** The admin token is missing, wrong, or the admin API is switched off. */
+  get isAdminProblem() {
+    return this.status === 401 || (this.status === 503 && this.code.startsWith("admin_token"));
+  }
+}
+
+/**
+ * `getToken()` returns the admin token or null. `onAdminProblem(error)` is told about every 401/503
+ * of the admin API, so the page can ask for the token again wherever the call came from.
+ */
+export function createApi({ getToken, onAdminProblem = () => {} }) {
+  async function call(method, path, body) {
+    const headers = { accept: "application/json" };
+    const token = getToken();
+    if (token) headers.authorization = `Bearer ${token}`;
+    const init = { method, headers, cache: "no-store", credentials: "omit", redirect: "error" };
+    if (body !== undefined) {
+      headers["content-type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch {
+      throw new ApiError(0, { message: "The worker could not be reached. Check your network and try again." });
+    }
+    if (response.status === 204) return null;
+    const text = await response.text();
+    let json = null;
+    try {
+      json = text === "" ? null : JSON.parse(text);
+    } catch {
+      // Not JSON: a proxy's error page, for instance. The status still says what happened.
+    }
+    if (response.ok) return json;
+    const error = new ApiError(response.status, { ...(json?.error ?? {}), errors: json?.errors });
+    if (error.isAdminProblem) onAdminProblem(error);
+    throw error;
+  }
+
+  const path = (id, tail = "") => `/api/connections/${encodeURIComponent(id)}${tail}`;
+
+  return {
+    /** `[{id, name, authType, baseUrl, instanceUrl, token, updatedAt}]`, sorted by id. */
+    async list() {
+      return (await call("GET", "/api/connections")).connections;
+    },
+    /** The masked view of one connection; secrets are `{set: boolean}`. */
+    get: (id) => call("GET", path(id)),
+    /** Creates or replaces; only secrets present in `body` are changed. Answers the new view. */
+    save: (id, body) => call("PUT", path(id), body),
+    remove: (id) => call("DELETE", path(id)),
+    /** `{authorizationUrl, expiresAt, callbackUrl}`. */
+    generate: (id) => call("POST", path(id, "/oauth/generate")),
+    /** Reset: clears the tokens; answers the new view. */
+    resetToken: (id) => call("DELETE", path(id, "/token")),
+    /** Test Connection: a TestResult `{ok, code, status?, message, hint?, retryAfterSeconds?, elapsedMs}`. */
+    test: (id) => call("POST", path(id, "/test")),
+  };
+}

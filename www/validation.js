@@ -1,0 +1,77 @@
+// Validation as you type, with the worker's rules: connection settings go through the wasm core's
+// validateConfig (the function the worker calls on save), so the page and the worker can never
+// disagree about a Base URL or a missing Client ID. The two fields the core does not know, the
+// connection id and the name, are checked here against the worker's own limits (worker/index.js
+// CONNECTION_ID, worker/connection.js MAX_NAME_LENGTH). The worker stays the authority: its 422
+// field errors are shown the same way (see form.js).
+
+import { validateConfig } from "./pkg/servicenow_connection.js";
+
+export const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_NAME_LENGTH = 100;
+
+/**
+ * Plain http:// instance URLs are accepted by the worker only for loopback hosts and only when it
+ * runs with ALLOW_INSECURE_LOOPBACK=true, which is for local runs. The page cannot read that
+ * variable, so it assumes the flag is on exactly when the page itself is served from a loopback
+ * host (a local worker); elsewhere it applies the strict rule. If the guess is wrong, the worker's
+ * 422 answer still puts the error next to the Base URL.
+ */
+export function insecureLoopbackAssumed(hostname = location.hostname) {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * `settings`: the non-secret fields as entered; `secrets`: values typed into secret fields;
+ * `storedSecrets`: which secrets the worker already holds. Answers `{ok, errors, config?}` in the
+ * core's shape, including the id and name checks.
+ */
+export function validateConnection({ id, name, settings, secrets, storedSecrets, isNew }) {
+  const input = { ...settings, ...secrets, allowInsecureLoopback: insecureLoopbackAssumed() };
+  const result = validateConfig(input, { storedSecrets });
+  const errors = [...result.errors];
+  if (isNew) {
+    if (id === "") {
+      errors.push({ field: "id", code: "required", message: "Connection ID is required." });
+    } else if (!CONNECTION_ID.test(id)) {
+      errors.push({
+        field: "id",
+        code: "invalid_connection_id",
+        message: 'Connection ID must be 1 to 64 letters, digits, "_" or "-".',
+      });
+    }
+  }
+  if (name.trim().length > MAX_NAME_LENGTH) {
+    errors.push({ field: "name", code: "too_long", message: `Name must be at most ${MAX_NAME_LENGTH} characters.` });
+  } else if (/\p{Cc}/u.test(name)) {
+    errors.push({ field: "name", code: "control_character", message: "Name must not contain control characters." });
+  }
+  return { ok: errors.length === 0, errors, config: result.config };
+}
+
+/**
+ * The instance's default OAuth URLs for a Base URL, for the placeholders of the two URL fields, or
+ * null while the Base URL is not valid. The core computes them only for a whole valid OAuth
+ * configuration, so it is asked about a probe that has a stand-in Client ID and claims a stored
+ * secret (no secret value is involved).
+ */
+export function defaultOAuthUrls(baseUrl) {
+  if (baseUrl.trim() === "") return null;
+  const probe = validateConfig(
+    { baseUrl, authType: "oauth2", clientId: "probe", allowInsecureLoopback: insecureLoopbackAssumed() },
+    { storedSecrets: ["clientSecret"] },
+  );
+  if (!probe.ok) return null;
+  return { authorizationUrl: probe.config.authorizationUrl, tokenUrl: probe.config.tokenUrl };
+}
+
+/** A connection id suggested from a name: "Dev 8954 (OAuth)" -> "dev-8954-oauth". */
+export function suggestId(name) {
+  return name
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .replace(/[^a-z0-9_-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 64);
+}
