@@ -100,7 +100,7 @@ async function routeApi(request, env, url, route) {
     throw new HttpError(405, "method_not_allowed", `${method} is not allowed on ${route.template}.`,
       { headers: { allow: route.methods.join(", ") } });
   }
-  checkOrigin(request, env, url);
+  checkOrigin(request, env);
   await checkAdmin(request, env);
   if (route.id !== undefined && !CONNECTION_ID.test(route.id)) {
     throw new HttpError(400, "invalid_connection_id",
@@ -170,15 +170,18 @@ async function constantTimeEqual(given, expected) {
 
 // ---- CORS ----
 
-/** The worker's own origin(s): same-origin requests from the page it serves are never cross-origin. */
+/**
+ * The worker's own origin: PUBLIC_URL when set (so a Host header chosen by someone else, as in DNS
+ * rebinding, does not make their origin "own"), else the request's origin. Same-origin requests
+ * from the page the worker serves are never cross-origin.
+ */
 function ownOrigins(env, request) {
-  const origins = new Set([new URL(request.url).origin]);
   try {
-    origins.add(publicOrigin(env, request));
+    return new Set([publicOrigin(env, request)]);
   } catch {
-    // An invalid PUBLIC_URL is reported by the routes that need it.
+    // An invalid PUBLIC_URL is reported by the routes that need it; meanwhile nothing is "own".
+    return new Set();
   }
-  return origins;
 }
 
 function isAllowedOrigin(origin, env, request) {

@@ -320,6 +320,53 @@ describe("CORS", () => {
   });
 });
 
+describe("PUBLIC_URL and ALLOWED_ORIGINS", () => {
+  test("PUBLIC_URL sets the callback URL and the worker's own origin", async () => {
+    const publicWorker = await startWorker({ vars: { PUBLIC_URL: "https://connections.example.com/" } });
+    try {
+      assert.equal((await publicWorker.putConnection("pub", oauthSettings(standin))).status, 201);
+      const generated = await publicWorker.admin("/api/connections/pub/oauth/generate", { method: "POST" });
+      assert.equal(generated.json.callbackUrl, "https://connections.example.com/oauth2/callback");
+      assert.equal(new URL(generated.json.authorizationUrl).searchParams.get("redirect_uri"),
+        "https://connections.example.com/oauth2/callback");
+      const own = await publicWorker.admin("/api/connections", { headers: { origin: "https://connections.example.com" } });
+      assert.equal(own.status, 200);
+      const byHost = await publicWorker.admin("/api/connections", { headers: { origin: publicWorker.origin } });
+      assertError(byHost, 403, "origin_not_allowed");
+    } finally {
+      await publicWorker.close();
+    }
+  });
+
+  test("an invalid PUBLIC_URL is a 503 that names it", async () => {
+    const broken = await startWorker({ vars: { PUBLIC_URL: "connections.example.com/path" } });
+    try {
+      assert.equal((await broken.putConnection("pub", basicSettings(standin))).status, 503);
+      const generated = await broken.admin("/api/connections/pub/oauth/generate", { method: "POST" });
+      assertError(generated, 503, "public_url_invalid");
+      assert.match(generated.json.error.message, /PUBLIC_URL/);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  test("entries of ALLOWED_ORIGINS that are not origins are ignored", async () => {
+    const listed = await startWorker({ vars: { ALLOWED_ORIGINS: " * , https://a.example/path, https://b.example , ftp://c.example" } });
+    try {
+      const preflight = (origin) => listed.request("/api/connections", {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "GET" },
+      });
+      assert.equal((await preflight("https://b.example")).status, 204);
+      for (const origin of ["https://a.example", "https://evil.example", "ftp://c.example", "null"]) {
+        assertError(await preflight(origin), 403, "origin_not_allowed");
+      }
+    } finally {
+      await listed.close();
+    }
+  });
+});
+
 describe("static files", () => {
   test("the page is served from the assets, API paths never are", async () => {
     const dir = await tempDir("worker-assets-");
