@@ -195,6 +195,10 @@ pub(crate) fn label(field: &str) -> &'static str {
         "refreshToken" => "Refresh token",
         "accessToken" => "Access token",
         "statePrefix" => "State prefix",
+        "settings" => "Connection settings",
+        "tokens" => "Token set",
+        "grant" => "Code grant",
+        "options" => "Options",
         _ => "Value",
     }
 }
@@ -521,13 +525,23 @@ pub(crate) fn required(field: &'static str) -> FieldError {
     )
 }
 
+/// Whether `value` has a control character (U+0000–U+001F, U+007F–U+009F), checked on the UTF-8
+/// bytes: U+0080–U+009F are encoded as 0xC2 0x80–0x9F, and 0xC2 never ends a sequence.
+pub(crate) fn has_control_character(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.iter().any(|&b| b < 0x20 || b == 0x7f)
+        || bytes.windows(2).any(|pair| {
+            pair.first() == Some(&0xc2) && pair.get(1).is_some_and(|b| (0x80..=0x9f).contains(b))
+        })
+}
+
 /// Length and control characters: the checks every text field shares.
 pub(crate) fn check_text(
     field: &'static str,
     value: &str,
     max_len: usize,
 ) -> Result<(), FieldError> {
-    if value.chars().any(char::is_control) {
+    if has_control_character(value) {
         return Err(FieldError::new(
             field,
             FieldCode::ControlCharacter,
@@ -885,6 +899,25 @@ mod tests {
         assert_eq!(codes(&input), vec![("password", "control_character")]);
         input.password = Some(Secret::new("x".repeat(MAX_SECRET_LEN + 1)));
         assert_eq!(codes(&input), vec![("password", "too_long")]);
+    }
+
+    #[test]
+    fn control_characters_are_found_in_utf8() {
+        for c in ['\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}'] {
+            assert!(has_control_character(&format!("a{c}b")), "{c:?}");
+            assert_eq!(has_control_character(&c.to_string()), c.is_control());
+        }
+        for c in ['\u{a0}', 'é', '\u{2028}', '😀', 'Ā', '\u{c2}'] {
+            assert!(!has_control_character(&format!("a{c}b")), "{c:?}");
+        }
+        for code in 0..0x800u32 {
+            let c = char::from_u32(code).unwrap();
+            assert_eq!(
+                has_control_character(&c.to_string()),
+                c.is_control(),
+                "{code:#x}"
+            );
+        }
     }
 
     #[test]

@@ -13,17 +13,21 @@ pub(crate) const MAX_JSON_BYTES: usize = 256 * 1024;
 /// Deeper nesting is refused (ServiceNow's answers nest two levels).
 pub(crate) const MAX_DEPTH: usize = 32;
 
-/// A JSON value, reduced to what the crate reads.
+/// A JSON value. Numbers keep their text, so no float parsing is needed to read integers.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Value {
-    /// A decoded string.
-    String(String),
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
     /// A number, as its JSON text.
     Number(String),
+    /// A decoded string.
+    String(String),
+    /// An array.
+    Array(Vec<Value>),
     /// An object.
     Object(Object),
-    /// `true`, `false`, `null` or an array: valid, but never read.
-    Other,
 }
 
 /// An object's members in document order. Lookups take the first member of a name.
@@ -31,7 +35,8 @@ pub(crate) enum Value {
 pub(crate) struct Object(Vec<(String, Value)>);
 
 impl Object {
-    fn get(&self, key: &str) -> Option<&Value> {
+    /// The first member of this name.
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
         self.0
             .iter()
             .find(|(name, _)| name == key)
@@ -39,18 +44,32 @@ impl Object {
     }
 }
 
-/// The body as a JSON object, or `None` when it is not exactly one (or too large, too deep, not UTF-8).
-pub(crate) fn parse_object(body: &[u8]) -> Option<Object> {
-    if body.len() > MAX_JSON_BYTES {
+/// Exactly one JSON value of at most `max_bytes`, or `None` (too large, too deep, not UTF-8, not JSON).
+pub(crate) fn parse_value(text: &[u8], max_bytes: usize) -> Option<Value> {
+    if text.len() > max_bytes {
         return None;
     }
-    let mut parser = Parser { bytes: body, at: 0 };
+    let mut parser = Parser { bytes: text, at: 0 };
     let value = parser.value(0)?;
     parser.skip_whitespace();
-    match value {
-        Value::Object(object) if parser.at == body.len() => Some(object),
+    (parser.at == text.len()).then_some(value)
+}
+
+/// The body as a JSON object, or `None` when it is not exactly one (or too large, too deep, not UTF-8).
+pub(crate) fn parse_object(body: &[u8]) -> Option<Object> {
+    match parse_value(body, MAX_JSON_BYTES)? {
+        Value::Object(object) => Some(object),
         _ => None,
     }
+}
+
+/// A JSON number's text as a non-negative integer below 2^53, when it is written as plain digits.
+pub(crate) fn integer(text: &str) -> Option<u64> {
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    digits
+        .then(|| text.parse::<u64>().ok())
+        .flatten()
+        .filter(|&n| n < (1 << 53))
 }
 
 /// Whether the object has a member of this name.
@@ -124,11 +143,11 @@ impl Parser<'_> {
         self.skip_whitespace();
         match self.peek()? {
             b'{' => self.object(depth).map(Value::Object),
-            b'[' => self.array(depth).map(|()| Value::Other),
+            b'[' => self.array(depth).map(Value::Array),
             b'"' => self.string().map(Value::String),
-            b't' => self.expect(b"true").map(|()| Value::Other),
-            b'f' => self.expect(b"false").map(|()| Value::Other),
-            b'n' => self.expect(b"null").map(|()| Value::Other),
+            b't' => self.expect(b"true").map(|()| Value::Bool(true)),
+            b'f' => self.expect(b"false").map(|()| Value::Bool(false)),
+            b'n' => self.expect(b"null").map(|()| Value::Null),
             b'-' | b'0'..=b'9' => self.number().map(Value::Number),
             _ => None,
         }
@@ -158,19 +177,20 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Option<()> {
+    fn array(&mut self, depth: usize) -> Option<Vec<Value>> {
         self.expect(b"[")?;
+        let mut items = Vec::new();
         self.skip_whitespace();
         if self.peek() == Some(b']') {
             self.at += 1;
-            return Some(());
+            return Some(items);
         }
         loop {
-            self.value(depth + 1)?;
+            items.push(self.value(depth + 1)?);
             self.skip_whitespace();
             match self.next()? {
                 b',' => {}
-                b']' => return Some(()),
+                b']' => return Some(items),
                 _ => return None,
             }
         }
@@ -219,6 +239,14 @@ impl Parser<'_> {
         self.expect(b"\"")?;
         let mut out = Vec::new();
         loop {
+            // Copy the run up to the next quote, escape or control byte in one go.
+            let run = self
+                .bytes
+                .get(self.at..)?
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            out.extend_from_slice(self.bytes.get(self.at..self.at + run)?);
+            self.at += run;
             match self.next()? {
                 b'"' => return String::from_utf8(out).ok(),
                 b'\\' => {
@@ -276,6 +304,147 @@ impl Parser<'_> {
     }
 }
 
+/// Builds one JSON object as text, member by member.
+pub(crate) struct ObjectWriter {
+    out: String,
+    empty: bool,
+}
+
+impl ObjectWriter {
+    pub(crate) fn new() -> Self {
+        Self {
+            out: String::from("{"),
+            empty: true,
+        }
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        write_string(&mut self.out, key);
+        self.out.push(':');
+    }
+
+    /// A member whose value is already JSON text.
+    pub(crate) fn raw(mut self, key: &str, json: &str) -> Self {
+        self.key(key);
+        self.out.push_str(json);
+        self
+    }
+
+    pub(crate) fn string(mut self, key: &str, value: &str) -> Self {
+        self.key(key);
+        write_string(&mut self.out, value);
+        self
+    }
+
+    pub(crate) fn number(self, key: &str, value: u64) -> Self {
+        self.raw(key, &value.to_string())
+    }
+
+    pub(crate) fn signed(self, key: &str, value: i64) -> Self {
+        self.raw(key, &value.to_string())
+    }
+
+    pub(crate) fn bool(self, key: &str, value: bool) -> Self {
+        self.raw(key, if value { "true" } else { "false" })
+    }
+
+    /// The member only when there is a value.
+    pub(crate) fn some_string(self, key: &str, value: Option<&str>) -> Self {
+        match value {
+            Some(value) => self.string(key, value),
+            None => self,
+        }
+    }
+
+    /// The member only when there is a value.
+    pub(crate) fn some_number(self, key: &str, value: Option<u64>) -> Self {
+        match value {
+            Some(value) => self.number(key, value),
+            None => self,
+        }
+    }
+
+    /// `null` when there is no value.
+    pub(crate) fn string_or_null(self, key: &str, value: Option<&str>) -> Self {
+        match value {
+            Some(value) => self.string(key, value),
+            None => self.raw(key, "null"),
+        }
+    }
+
+    /// `null` when there is no value.
+    pub(crate) fn number_or_null(self, key: &str, value: Option<u64>) -> Self {
+        match value {
+            Some(value) => self.number(key, value),
+            None => self.raw(key, "null"),
+        }
+    }
+
+    /// `null` when there is no value.
+    pub(crate) fn signed_or_null(self, key: &str, value: Option<i64>) -> Self {
+        match value {
+            Some(value) => self.signed(key, value),
+            None => self.raw(key, "null"),
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> String {
+        self.out.push('}');
+        self.out
+    }
+}
+
+/// `[a,b,…]` from items that are already JSON text.
+pub(crate) fn array(items: impl IntoIterator<Item = String>) -> String {
+    let mut out = String::from("[");
+    for (index, item) in items.into_iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&item);
+    }
+    out.push(']');
+    out
+}
+
+/// A JSON string literal (RFC 8259 §7): quotes, backslashes and control characters escaped.
+/// Runs of plain characters are copied whole, which matters for speed in wasm.
+pub(crate) fn write_string(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let mut start = 0;
+    for (index, byte) in value.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // Escaped bytes are ASCII, so these slice bounds are character boundaries.
+        out.push_str(value.get(start..index).unwrap_or_default());
+        start = index + 1;
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            for digit in [byte >> 4, byte & 0xf] {
+                out.push(char::from(
+                    HEX.get(usize::from(digit)).copied().unwrap_or(b'0'),
+                ));
+            }
+        } else {
+            out.push_str(escape);
+        }
+    }
+    out.push_str(value.get(start..).unwrap_or_default());
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,7 +492,7 @@ mod tests {
         let object =
             parse(" \n{ \"a\" : [1, {\"b\":[]}, true, false, null] ,\r\n\t\"a\":\"second\" } \n")
                 .unwrap();
-        assert_eq!(object.get("a"), Some(&Value::Other));
+        assert!(matches!(object.get("a"), Some(Value::Array(items)) if items.len() == 5));
         assert!(parse("{}").is_some());
     }
 
@@ -359,6 +528,37 @@ mod tests {
             assert!(parse(text).is_none(), "{text:?}");
         }
         assert!(parse_object(&[b'{', b'"', 0xff, b'"', b':', b'1', b'}']).is_none());
+    }
+
+    #[test]
+    fn writes_json_that_reads_back() {
+        let text = ObjectWriter::new()
+            .string("s", "q\"b\\n\nt\u{1}é")
+            .number("n", 1_700_000_000_000)
+            .signed("neg", -3)
+            .bool("t", true)
+            .some_string("absent", None)
+            .string_or_null("null", None)
+            .raw("arr", &array(["1".to_owned(), "\"x\"".to_owned()]))
+            .finish();
+        assert_eq!(
+            text,
+            r#"{"s":"q\"b\\n\nt\u0001é","n":1700000000000,"neg":-3,"t":true,"null":null,"arr":[1,"x"]}"#
+        );
+        let object = parse(&text).unwrap();
+        assert_eq!(string(&object, "s"), Some("q\"b\\n\nt\u{1}é"));
+        assert_eq!(object.get("t"), Some(&Value::Bool(true)));
+        assert_eq!(object.get("null"), Some(&Value::Null));
+        assert_eq!(ObjectWriter::new().finish(), "{}");
+    }
+
+    #[test]
+    fn integers_are_plain_digits_below_2_pow_53() {
+        assert_eq!(integer("0"), Some(0));
+        assert_eq!(integer("1700000000000"), Some(1_700_000_000_000));
+        for text in ["", "-1", "1.5", "1e3", "9007199254740992", "+1", " 1"] {
+            assert_eq!(integer(text), None, "{text}");
+        }
     }
 
     #[test]

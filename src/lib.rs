@@ -41,6 +41,8 @@ pub mod oauth;
 mod random;
 pub mod seal;
 pub mod secret;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod wire;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;

@@ -14,7 +14,10 @@
 
 use crate::encoding::base64;
 
-use crate::config::{ClientAuthentication, ConnectionConfig, OAuthClient, check_text, required};
+use crate::config::{
+    ClientAuthentication, ConnectionConfig, OAuthClient, check_text, has_control_character,
+    required,
+};
 use crate::error::{Error, ErrorCode, server_text};
 use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use crate::instance::{is_hibernation_page, retry_after_seconds, transport_error};
@@ -175,11 +178,11 @@ pub fn parse_token_response(
     {
         return Err(invalid("token_type is not Bearer"));
     }
-    if access_token.chars().any(char::is_control) {
+    if has_control_character(access_token) {
         return Err(invalid("the access token contains control characters"));
     }
     let issued_refresh = json::string(&body, "refresh_token")
-        .filter(|token| !token.is_empty() && !token.chars().any(char::is_control));
+        .filter(|token| !token.is_empty() && !has_control_character(token));
     let previous_refresh = previous.and_then(|p| p.refresh_token.as_ref());
     let (refresh_token, refresh_expires_at_ms) = match issued_refresh {
         // A new refresh token starts a new life; the same one (ServiceNow) keeps its first deadline.
