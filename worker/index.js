@@ -80,7 +80,7 @@ async function handleApi(request, env, url) {
   } catch (error) {
     response = errorResponse(error);
   }
-  response = withCors(response, request, env, route);
+  response = withCors(response, request, env);
   console.log(JSON.stringify({
     event: "api",
     method: request.method,

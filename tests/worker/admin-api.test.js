@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 
 import {
   ADMIN_TOKEN, CLIENT_SECRET, PAGE_ORIGIN, assertNoSecretsLeaked, basicSettings, connect, oauthSettings, removeDir,
-  startStandinFor, startWorker, tempDir, writePlaceholderPage,
+  secretsIn, startStandinFor, startWorker, tempDir, writePlaceholderPage,
 } from "./support/harness.js";
 
 let worker;
@@ -30,6 +30,11 @@ function assertError(response, status, code, field) {
   assert.equal(typeof response.json.error.message, "string");
   if (field !== undefined) assert.equal(response.json.error.field, field);
 }
+
+test("the leak check recognises a secret inside other text", () => {
+  assert.deepEqual(secretsIn(`{"x":"${ADMIN_TOKEN}"}`), [ADMIN_TOKEN]);
+  assert.deepEqual(secretsIn(`${CLIENT_SECRET.slice(0, -1)}`), []);
+});
 
 describe("admin token", () => {
   test("a missing token gets 401 with a JSON error", async () => {

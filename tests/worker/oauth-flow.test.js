@@ -133,7 +133,7 @@ describe("OAuth connection", () => {
     assert.equal(forwarded.status, 403);
   });
 
-  test("Generate refuses Basic connections, wrong scope types and broken settings", async () => {
+  test("Generate refuses Basic connections and wrong scope types, and passes a scope on", async () => {
     await worker.putConnection("plain", basicSettings(standin));
     const refused = await worker.admin("/api/connections/plain/oauth/generate", { method: "POST" });
     assert.equal(refused.status, 409);
