@@ -70,7 +70,7 @@ node_modules/.bin/wrangler dev \
   --ip "$host" --port "$worker_port" \
   --persist-to .wrangler/state \
   --env-file "$env_file" \
-  --var "ALLOWED_ORIGINS:$worker_url" \
+  --var "ALLOWED_ORIGINS:$worker_url,http://localhost:$worker_port" \
   --var "ALLOW_INSECURE_LOOPBACK:true" \
   --var "PUBLIC_URL:$worker_url" \
   --show-interactive-dev-session=false \
