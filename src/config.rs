@@ -199,6 +199,7 @@ pub(crate) fn label(field: &str) -> &'static str {
         "tokens" => "Token set",
         "grant" => "Code grant",
         "options" => "Options",
+        "issuer" => "Issuer",
         _ => "Value",
     }
 }

@@ -59,6 +59,32 @@ pub enum FieldCode {
 }
 
 impl FieldCode {
+    /// Every field code.
+    pub const ALL: [FieldCode; 22] = [
+        Self::Required,
+        Self::TooLong,
+        Self::ControlCharacter,
+        Self::InvalidType,
+        Self::InvalidUrl,
+        Self::InsecureScheme,
+        Self::UnsupportedScheme,
+        Self::UserinfoNotAllowed,
+        Self::QueryNotAllowed,
+        Self::FragmentNotAllowed,
+        Self::InvalidHost,
+        Self::InvalidPort,
+        Self::InvalidApiPath,
+        Self::InvalidAuthType,
+        Self::UsernameContainsColon,
+        Self::InvalidClientAuthentication,
+        Self::OutOfRange,
+        Self::InvalidScope,
+        Self::InvalidCodeVerifier,
+        Self::InvalidApiRequestPath,
+        Self::DuplicateParameter,
+        Self::InvalidStatePrefix,
+    ];
+
     /// The stable string form of the code.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -160,6 +186,44 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code that is not a field code.
+    pub const NON_FIELD: [ErrorCode; 21] = [
+        Self::InvalidConfig,
+        Self::InvalidRequest,
+        Self::InvalidClient,
+        Self::InvalidGrant,
+        Self::UnauthorizedClient,
+        Self::UnsupportedGrantType,
+        Self::InvalidScope,
+        Self::AccessDenied,
+        Self::ReauthorizationRequired,
+        Self::RateLimited,
+        Self::TokenEndpointUnavailable,
+        Self::Hibernating,
+        Self::NetworkError,
+        Self::Timeout,
+        Self::InvalidTokenResponse,
+        Self::UnexpectedResponse,
+        Self::InvalidSealingKey,
+        Self::MalformedSealedValue,
+        Self::UnknownSealingKey,
+        Self::SealAuthenticationFailed,
+        Self::RandomUnavailable,
+    ];
+
+    /// The code with this string form, field codes included.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::NON_FIELD
+            .into_iter()
+            .find(|c| c.as_str() == code)
+            .or_else(|| {
+                FieldCode::ALL
+                    .into_iter()
+                    .find(|c| c.as_str() == code)
+                    .map(Self::Field)
+            })
+    }
+
     /// The stable string form of the code.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -386,30 +450,7 @@ mod tests {
     /// new variant a compile error here until it is listed (and typed).
     fn all_codes() -> Vec<&'static str> {
         use FieldCode as F;
-        let fields = [
-            F::Required,
-            F::TooLong,
-            F::ControlCharacter,
-            F::InvalidType,
-            F::InvalidUrl,
-            F::InsecureScheme,
-            F::UnsupportedScheme,
-            F::UserinfoNotAllowed,
-            F::QueryNotAllowed,
-            F::FragmentNotAllowed,
-            F::InvalidHost,
-            F::InvalidPort,
-            F::InvalidApiPath,
-            F::InvalidAuthType,
-            F::UsernameContainsColon,
-            F::InvalidClientAuthentication,
-            F::OutOfRange,
-            F::InvalidScope,
-            F::InvalidCodeVerifier,
-            F::InvalidApiRequestPath,
-            F::DuplicateParameter,
-            F::InvalidStatePrefix,
-        ];
+        let fields = FieldCode::ALL;
         for code in fields {
             match code {
                 F::Required
@@ -437,29 +478,7 @@ mod tests {
             }
         }
         use ErrorCode as E;
-        let errors = [
-            E::InvalidConfig,
-            E::InvalidRequest,
-            E::InvalidClient,
-            E::InvalidGrant,
-            E::UnauthorizedClient,
-            E::UnsupportedGrantType,
-            E::InvalidScope,
-            E::AccessDenied,
-            E::ReauthorizationRequired,
-            E::RateLimited,
-            E::TokenEndpointUnavailable,
-            E::Hibernating,
-            E::NetworkError,
-            E::Timeout,
-            E::InvalidTokenResponse,
-            E::UnexpectedResponse,
-            E::InvalidSealingKey,
-            E::MalformedSealedValue,
-            E::UnknownSealingKey,
-            E::SealAuthenticationFailed,
-            E::RandomUnavailable,
-        ];
+        let errors = ErrorCode::NON_FIELD;
         for code in errors {
             match code {
                 E::Field(_)
@@ -508,5 +527,12 @@ mod tests {
         unique.dedup();
         // invalid_scope is both a field code and an RFC 6749 error code, with one spelling.
         assert_eq!(unique.len(), codes.len() - 1);
+        for code in &codes {
+            assert_eq!(
+                ErrorCode::from_code(code).map(ErrorCode::as_str),
+                Some(*code)
+            );
+        }
+        assert_eq!(ErrorCode::from_code("nope"), None);
     }
 }

@@ -134,6 +134,28 @@ pub(crate) fn tokens(value: &Value) -> Result<Option<TokenSet>, Error> {
     }))
 }
 
+/// A token set's times only (`TokenTimes`): what the freshness policy reads, so that a caller that
+/// keeps tokens sealed can ask without opening them. `hasRefreshToken: true` stands for a refresh
+/// token; a full `TokenSet` reads as well. `None` for `null`/`undefined`.
+pub(crate) fn token_times(value: &Value) -> Result<Option<TokenSet>, Error> {
+    match value {
+        Value::Null => return Ok(None),
+        Value::Object(_) => {}
+        _ => return Err(wrong_type("tokens")),
+    }
+    let has_refresh_token = member(value, "hasRefreshToken") == Some(&Value::Bool(true))
+        || text(value, "refreshToken", "refreshToken")?.is_some_and(|t| !t.is_empty());
+    Ok(Some(TokenSet {
+        access_token: Secret::default(),
+        refresh_token: has_refresh_token.then(Secret::default),
+        token_type: "Bearer".to_owned(),
+        scope: None,
+        issued_at_ms: timestamp(value, "issuedAt")?.unwrap_or(0),
+        expires_at_ms: timestamp(value, "expiresAt")?,
+        refresh_expires_at_ms: timestamp(value, "refreshExpiresAt")?,
+    }))
+}
+
 /// `{ code, redirectUri, codeVerifier }`; absent members read as empty and are refused later.
 pub(crate) fn code_grant(value: &Value) -> Result<CodeGrant, Error> {
     let read = |key: &'static str| text(value, key, key).map(Option::unwrap_or_default);
@@ -421,6 +443,32 @@ mod tests {
                 .field,
             Some("scope")
         );
+    }
+
+    #[test]
+    fn token_times_need_no_secrets() {
+        let times = token_times(&parse(
+            r#"{"issuedAt":1,"expiresAt":2,"hasRefreshToken":true}"#,
+        ))
+        .unwrap()
+        .unwrap();
+        assert!(times.refresh_token.is_some());
+        assert_eq!((times.issued_at_ms, times.expires_at_ms), (1, Some(2)));
+        let full = token_times(&parse(
+            r#"{"accessToken":"a","refreshToken":"r","expiresAt":2}"#,
+        ))
+        .unwrap()
+        .unwrap();
+        assert!(
+            full.refresh_token.unwrap().is_empty(),
+            "the secret itself is not kept"
+        );
+        let none = token_times(&parse(r#"{"expiresAt":2,"refreshToken":null}"#))
+            .unwrap()
+            .unwrap();
+        assert!(none.refresh_token.is_none());
+        assert!(token_times(&Value::Null).unwrap().is_none());
+        assert!(token_times(&parse(r#"{"expiresAt":"x"}"#)).is_err());
     }
 
     #[test]

@@ -19,7 +19,8 @@
 import { DurableObject } from "cloudflare:workers";
 
 import {
-  apiRequestUrl, authorizationHeader, authorizationRequest, exchangeCode, testConnection, validateConfig,
+  apiRequestUrl, authorizationHeader, authorizationRequest, exchangeCode, issuerMatches, testConnection,
+  testResultFromError, validateConfig,
 } from "./core.js";
 import { insecureLoopbackAllowed, keyring } from "./environment.js";
 import { callerResponse, sendUpstream } from "./forward.js";
@@ -236,7 +237,7 @@ export class ConnectionObject extends DurableObject {
         return outcome(409, "settings_changed",
           "The connection's settings changed after Generate was clicked. No token was stored. Click Generate again.");
       }
-      if (callback.issuer !== undefined && !issuerMatches(callback.issuer, normalized)) {
+      if (callback.issuer !== undefined && !issuerMatches(settings, callback.issuer)) {
         return outcome(400, "issuer_mismatch",
           "The answer names another authorization server than this connection's instance. No token was stored.");
       }
@@ -310,7 +311,7 @@ export class ConnectionObject extends DurableObject {
       const url = apiRequestUrl(settings, request.path, request.query || undefined);
       const send = (authorization) => sendUpstream(url, { ...request, authorization, timeoutMs });
       if (settings.authType !== "oauth2") {
-        return callerResponse(await send(authorizationHeader(settings, null)));
+        return await callerResponse(await send(authorizationHeader(settings, null)));
       }
       const tokens = await this.#keeper.usable();
       let upstream = await send(authorizationHeader(settings, tokens));
@@ -320,7 +321,7 @@ export class ConnectionObject extends DurableObject {
         const refreshed = await this.#keeper.usable({ rejected: tokens.accessToken });
         upstream = await send(authorizationHeader(settings, refreshed));
       }
-      return callerResponse(upstream);
+      return await callerResponse(upstream);
     });
   }
 
@@ -577,42 +578,13 @@ function secretCarries(field, previous, next) {
 }
 
 /**
- * RFC 9207: when the authorization server names itself in `iss`, it must be this connection's
- * (ServiceNow is its own issuer: the instance origin, which also serves the authorization URL).
+ * The Test Connection result for a failure met before the test could be sent (a refresh that failed),
+ * classified by the core like every other result. Anything that is not the core's error is a bug,
+ * and is thrown on.
  */
-function issuerMatches(issuer, normalized) {
-  const expected = new Set([normalized.instanceUrl]);
-  try {
-    expected.add(new URL(normalized.authorizationUrl).origin);
-  } catch {
-    // No parsable authorization URL: only the instance itself can be the issuer.
-  }
-  return expected.has(issuer.replace(/\/+$/, ""));
-}
-
 function failedTestResult(error) {
-  const codes = {
-    reauthorization_required: "reauthorization_required",
-    rate_limited: "rate_limited",
-    hibernating: "hibernating",
-    network_error: "unreachable",
-    timeout: "unreachable",
-    token_endpoint_unavailable: "server_error",
-    invalid_config: "invalid_config",
-  };
-  const isCore = error?.name === "ConnectionError";
-  if (!isCore && error?.code !== "reauthorization_required") throw error;
-  const result = {
-    ok: false,
-    code: codes[error.code] ?? "unexpected_response",
-    message: error.message,
-    hint: error.code === "reauthorization_required" ? "Click Generate to authorize the connection again." : undefined,
-    elapsedMs: 0,
-  };
-  if (isCore && error.status) result.status = error.status;
-  if (isCore && error.retryAfterSeconds != null) result.retryAfterSeconds = error.retryAfterSeconds;
-  if (result.hint === undefined) delete result.hint;
-  return result;
+  if (error?.name !== "ConnectionError" && error?.code !== "reauthorization_required") throw error;
+  return testResultFromError(error);
 }
 
 async function sha256Hex(text) {

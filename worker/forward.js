@@ -6,6 +6,7 @@
 // Rate-limit headers do come back (ServiceNow: Retry-After in seconds, X-RateLimit-Limit,
 // X-RateLimit-Reset in epoch seconds), so callers can back off.
 
+import { isHibernationPage } from "./core.js";
 import { HttpError } from "./http.js";
 
 export const FORWARD_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
@@ -68,8 +69,29 @@ export async function sendUpstream(url, { method, headers, body, authorization, 
   }
 }
 
-/** The instance's answer as the caller gets it: status, body and the allowlisted headers. */
-export function callerResponse(upstream) {
+/** HTML answers are read whole (they are small) to recognise a hibernating instance's page. */
+const HTML_LIMIT = 256 * 1024;
+
+/**
+ * The instance's answer as the caller gets it: status, body and the allowlisted headers. A
+ * hibernating instance answers its HTML wake-up page (often with 200); the caller gets a 503
+ * `hibernating` error instead, which says what to do, as the core recognises the page.
+ */
+export async function callerResponse(upstream) {
+  const contentType = upstream.headers.get("content-type") ?? "";
+  if (contentType.toLowerCase().includes("html")) {
+    const body = new Uint8Array(await upstream.arrayBuffer());
+    const answer = { status: upstream.status, headers: { "content-type": contentType }, body: body.subarray(0, HTML_LIMIT) };
+    if (isHibernationPage(answer)) {
+      throw new HttpError(503, "hibernating",
+        "The instance is hibernating. Sign in to the instance to wake it, then try again.");
+    }
+    return plainResponse(upstream, body);
+  }
+  return plainResponse(upstream, upstream.body);
+}
+
+function plainResponse(upstream, body) {
   if (upstream.status >= 300 && upstream.status < 400 && upstream.status !== 304) {
     // The Table API never redirects; a redirect means a login page or a moved instance.
     upstream.body?.cancel();
@@ -82,6 +104,6 @@ export function callerResponse(upstream) {
     if (value !== null) headers.set(name, value);
   }
   const bodyless = upstream.status === 204 || upstream.status === 205 || upstream.status === 304;
-  if (bodyless) upstream.body?.cancel();
-  return new Response(bodyless ? null : upstream.body, { status: upstream.status, headers });
+  if (bodyless && body === upstream.body) upstream.body?.cancel();
+  return new Response(bodyless ? null : body, { status: upstream.status, headers });
 }

@@ -34,15 +34,12 @@ export function describeTokens(tokenState, now = Date.now()) {
     };
   }
   const meta = tokenState.meta;
-  // Placeholder token values: the policy reads only their presence, never their content.
+  // The policy needs only the times, so the sealed tokens stay sealed.
   const summary = tokenSummary({
-    accessToken: "-",
-    refreshToken: meta.hasRefreshToken ? "-" : null,
-    tokenType: "Bearer",
-    scope: null,
     issuedAt: meta.issuedAt,
     expiresAt: meta.expiresAt,
     refreshExpiresAt: meta.refreshExpiresAt,
+    hasRefreshToken: meta.hasRefreshToken,
   }, now);
   const view = {
     status: summary.status === "reauthorize" ? "reauthorization_required" : summary.status,

@@ -164,11 +164,13 @@ pub fn process_token_response(
 /// `fresh`, `refresh_due` (at most 60 s or 10 % of the lifetime left), `expired` or `reauthorize`.
 #[wasm_bindgen(js_name = tokenStatus, unchecked_return_type = "TokenStatus")]
 pub fn token_status(
-    #[wasm_bindgen(unchecked_param_type = "TokenSet | null | undefined")] tokens: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TokenSet | TokenTimes | null | undefined")]
+    tokens: JsValue,
     #[wasm_bindgen(unchecked_param_type = "number | undefined")] now: JsValue,
 ) -> JsResult {
     run(|| {
-        let status = tokens_from(&tokens)?.map_or(TokenStatus::Reauthorize, |t| {
+        let times = wire::token_times(&read(&tokens, "tokens")?)?;
+        let status = times.map_or(TokenStatus::Reauthorize, |t| {
             crate::oauth::lifecycle::token_status(&t, time(&now))
         });
         Ok(status.as_str().into())
@@ -178,11 +180,12 @@ pub fn token_status(
 /// Status plus remaining lifetimes, and whether the refresh token dies within 7 days.
 #[wasm_bindgen(js_name = tokenSummary, unchecked_return_type = "TokenSummary")]
 pub fn token_summary(
-    #[wasm_bindgen(unchecked_param_type = "TokenSet")] tokens: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TokenSet | TokenTimes")] tokens: JsValue,
     #[wasm_bindgen(unchecked_param_type = "number | undefined")] now: JsValue,
 ) -> JsResult {
     run(|| {
-        let tokens = tokens_from(&tokens)?.ok_or_else(|| wire::unreadable("tokens"))?;
+        let tokens = wire::token_times(&read(&tokens, "tokens")?)?
+            .ok_or_else(|| wire::unreadable("tokens"))?;
         let summary = crate::oauth::lifecycle::token_summary(&tokens, time(&now));
         Ok(write(&wire::token_summary(&tokens, &summary)))
     })
@@ -224,6 +227,58 @@ pub fn process_test_response(
     };
     let elapsed = now.saturating_sub(time(&started_at));
     write(&wire::test_result(&result, elapsed))
+}
+
+/// The Test Connection result for an error met before the test request could be sent (such as a
+/// failed refresh), so that every result is classified the same way.
+#[wasm_bindgen(js_name = testResultFromError, unchecked_return_type = "TestResult")]
+pub fn test_result_from_error(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionError | Error")] error: JsValue,
+) -> JsValue {
+    let code = convert::member(&error, "code").as_string();
+    let message = convert::member(&error, "message")
+        .as_string()
+        .unwrap_or_default();
+    let mut core_error = Error::new(
+        code.as_deref()
+            .and_then(crate::error::ErrorCode::from_code)
+            .unwrap_or(crate::error::ErrorCode::UnexpectedResponse),
+        crate::error::server_text(&message),
+    );
+    core_error.status = convert::member(&error, "status")
+        .as_f64()
+        .filter(|s| (100.0..600.0).contains(s))
+        // Bounded and truncated, so the cast is exact.
+        .map(|s| {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let status = s as u16;
+            status
+        });
+    core_error.retry_after_seconds = convert::member(&error, "retryAfterSeconds")
+        .as_f64()
+        .map(|s| time(&JsValue::from_f64(s)));
+    write(&wire::test_result(&TestResult::from_error(&core_error), 0))
+}
+
+/// Whether `iss` from a callback names this connection's authorization server (RFC 9207).
+#[wasm_bindgen(js_name = issuerMatches)]
+pub fn issuer_matches(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
+) -> Result<bool, JsValue> {
+    run(|| {
+        let config = config_from(&config)?;
+        let issuer = string_arg(&issuer, "issuer")?;
+        Ok(crate::oauth::callback::issuer_matches(&config, &issuer))
+    })
+}
+
+/// Whether an answer is a hibernating instance's wake-up page (HTML, not JSON, whatever the status).
+#[wasm_bindgen(js_name = isHibernationPage)]
+pub fn is_hibernation_page(
+    #[wasm_bindgen(unchecked_param_type = "HttpResponseData")] response: JsValue,
+) -> bool {
+    read_response(&response).is_ok_and(|r| crate::instance::is_hibernation_page(&r))
 }
 
 /// Parses the query string the instance sent to the redirect URI.

@@ -124,6 +124,14 @@ export interface TokenSet {
   refreshExpiresAt: number | null;
 }
 
+/** A token set's times without its secrets: enough for `tokenStatus` and `tokenSummary`. */
+export interface TokenTimes {
+  issuedAt: number;
+  expiresAt: number | null;
+  refreshExpiresAt: number | null;
+  hasRefreshToken: boolean;
+}
+
 export type TokenStatus = "fresh" | "refresh_due" | "expired" | "reauthorize";
 
 export interface TokenSummary {

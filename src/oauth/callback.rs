@@ -4,7 +4,7 @@
 //! optional description. Parameters must not repeat (§3.1), and everything is bounded, because the
 //! callback is the one public, unauthenticated route: anyone can call it with anything.
 
-use crate::config::{check_text, required};
+use crate::config::{ConnectionConfig, check_text, required};
 use crate::error::{Error, FieldCode, FieldError, server_text};
 use crate::secret::Secret;
 
@@ -91,6 +91,19 @@ pub fn parse_callback(query: &str) -> Result<Callback, Error> {
     })
 }
 
+/// RFC 9207: when the authorization server names itself in `iss`, it must be this connection's.
+/// A ServiceNow instance is its own issuer: its origin, which also serves the authorization URL
+/// (a custom authorization URL's origin is accepted too). A trailing slash is ignored.
+pub fn issuer_matches(config: &ConnectionConfig, issuer: &str) -> bool {
+    let issuer = issuer.trim_end_matches('/');
+    let authorization_origin = config
+        .oauth()
+        .and_then(|oauth| crate::http_url::parse(&oauth.authorization_url).ok())
+        .map(|url| url.origin());
+    issuer.eq_ignore_ascii_case(&config.instance_url)
+        || authorization_origin.is_some_and(|origin| issuer.eq_ignore_ascii_case(&origin))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +171,37 @@ mod tests {
             code_of(&format!("code=a&state=s&pad={}", "p".repeat(9000))),
             "too_long"
         );
+    }
+
+    #[test]
+    fn issuer_must_be_the_instance_or_its_authorization_server() {
+        use crate::config::{ConnectionInput, ValidateOptions, validate};
+        let config = |authorization_url: Option<&str>| {
+            validate(
+                &ConnectionInput {
+                    base_url: Some("https://dev1.service-now.com/api/now".to_owned()),
+                    auth_type: Some("oauth2".to_owned()),
+                    client_id: Some("c".to_owned()),
+                    client_secret: Some(Secret::new("s")),
+                    authorization_url: authorization_url.map(str::to_owned),
+                    ..ConnectionInput::default()
+                },
+                ValidateOptions::default(),
+            )
+            .unwrap()
+        };
+        let default = config(None);
+        assert!(issuer_matches(&default, "https://dev1.service-now.com"));
+        assert!(issuer_matches(&default, "https://DEV1.service-now.com/"));
+        assert!(!issuer_matches(&default, "https://evil.example"));
+        assert!(!issuer_matches(
+            &default,
+            "https://dev1.service-now.com.evil.example"
+        ));
+        assert!(!issuer_matches(&default, ""));
+        let custom = config(Some("https://login.example.com:8443/authorize"));
+        assert!(issuer_matches(&custom, "https://login.example.com:8443"));
+        assert!(!issuer_matches(&custom, "https://login.example.com"));
     }
 
     #[test]

@@ -271,9 +271,14 @@ fn token_error(response: &HttpResponse, grant: Grant, now_ms: u64) -> Error {
         ),
     };
     let detail = description.or_else(|| error.map(server_text));
-    Error::new(code, message)
+    let mut mapped = Error::new(code, message)
         .with_status(status)
-        .with_detail(detail)
+        .with_detail(detail);
+    // A 503 may say when to come back; a retrying caller should wait at least that long.
+    if code == ErrorCode::TokenEndpointUnavailable {
+        mapped.retry_after_seconds = retry_after_seconds(response, now_ms);
+    }
+    mapped
 }
 
 fn rate_limited(response: &HttpResponse, now_ms: u64) -> Error {
@@ -735,6 +740,23 @@ mod tests {
             assert!(error.retryable());
             assert_eq!(error.status, Some(status));
         }
+    }
+
+    #[test]
+    fn unavailable_token_endpoint_carries_retry_after() {
+        let response = HttpResponse {
+            status: 503,
+            headers: vec![("Retry-After".to_owned(), "5".to_owned())],
+            body: b"<html>busy</html>".to_vec(),
+        };
+        let error =
+            parse_token_response(&response, Grant::RefreshToken, NOW, 60, None).unwrap_err();
+        assert_eq!(error.code, ErrorCode::TokenEndpointUnavailable);
+        assert_eq!(error.retry_after_seconds, Some(5));
+        assert_eq!(
+            error_for(500, "", Grant::RefreshToken).retry_after_seconds,
+            None
+        );
     }
 
     #[test]

@@ -183,3 +183,31 @@ test("the .d.ts names every exported shape: no `any` outside the generated init 
   assert.match(entry, /export function exchangeCode\(settings: ConnectionSettings, grant: CodeGrant\): Promise<TokenSet>;/);
   assert.match(entry, /export function testConnection\(settings: ConnectionSettings, tokens\?: TokenSet \| null\): Promise<TestResult>;/);
 });
+
+test("helpers for servers: issuer check, error results, hibernation pages, token times", () => {
+  const settings = { baseUrl: "https://dev1.service-now.com/api/now", authType: "oauth2", clientId: "c", clientSecret: "s" };
+  assert.equal(pkg.issuerMatches(settings, "https://dev1.service-now.com"), true);
+  assert.equal(pkg.issuerMatches(settings, "https://evil.example"), false);
+  assert.equal(thrown(() => pkg.issuerMatches({ baseUrl: "x" }, "y")).code, "invalid_config");
+
+  const dead = thrown(() => pkg.authorizationRequest({ ...settings, authType: "basic" }, { redirectUri: "https://a.example/cb" }));
+  assert.equal(pkg.testResultFromError(dead).code, "invalid_config");
+  const refused = Object.assign(new Error("The refresh token is dead."), { name: "ConnectionError", code: "reauthorization_required" });
+  const result = pkg.testResultFromError(refused);
+  assert.deepEqual([result.ok, result.code, result.message], [false, "reauthorization_required", "The refresh token is dead."]);
+  assert.match(result.hint, /Generate/);
+  const busy = Object.assign(new Error("busy"), { name: "ConnectionError", code: "token_endpoint_unavailable", status: 503, retryAfterSeconds: 5 });
+  assert.deepEqual([pkg.testResultFromError(busy).code, pkg.testResultFromError(busy).status], ["server_error", 503]);
+  assert.equal(pkg.testResultFromError(new Error("odd")).code, "unexpected_response");
+
+  const page = "<html><h1>Your instance is hibernating</h1></html>";
+  assert.equal(pkg.isHibernationPage({ status: 200, headers: { "content-type": "text/html" }, body: page }), true);
+  assert.equal(pkg.isHibernationPage({ status: 200, headers: { "content-type": "application/json" }, body: page }), false);
+  assert.equal(pkg.isHibernationPage({ transportError: "network" }), false);
+
+  const t0 = 1_700_000_000_000;
+  const times = { issuedAt: t0, expiresAt: t0 + 1_800_000, refreshExpiresAt: t0 + 86_400_000, hasRefreshToken: true };
+  assert.equal(pkg.tokenStatus(times, t0 + 1_800_000), "expired");
+  assert.equal(pkg.tokenStatus({ ...times, hasRefreshToken: false }, t0 + 1_800_000), "reauthorize");
+  assert.equal(pkg.tokenSummary(times, t0).refreshExpiringSoon, true);
+});

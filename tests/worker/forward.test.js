@@ -265,6 +265,24 @@ describe("what comes back", () => {
     }
   });
 
+  test("a hibernating instance's page becomes a 503 hibernating error; other HTML passes through", async () => {
+    const created = await worker.putConnection("sleepy", basicSettings(standin));
+    assert.ok([200, 201].includes(created.status), created.text);
+    standin.configure({ hibernating: true });
+    try {
+      const asleep = await worker.admin("/api/connections/sleepy/now/table/incident");
+      assert.equal(asleep.status, 503, asleep.text);
+      assert.equal(asleep.json.error.code, "hibernating");
+      assert.match(asleep.json.error.message, /wake/);
+    } finally {
+      standin.configure({ hibernating: false });
+    }
+    recorder.answer(() => ({ status: 200, headers: { "content-type": "text/html" }, body: "<p>plain page</p>" }));
+    const html = await worker.admin("/api/connections/rec/now/table/incident");
+    assert.equal(html.status, 200);
+    assert.equal(html.text, "<p>plain page</p>");
+  });
+
   test("204 and HEAD answers have no body", async () => {
     recorder.answer(() => ({ status: 204, headers: {}, body: undefined }));
     const response = await worker.admin("/api/connections/rec/now/table/incident/1", { method: "DELETE" });

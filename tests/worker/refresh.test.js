@@ -153,16 +153,18 @@ describe("refresh", () => {
     await worker.storedTokens(id);
   });
 
-  test("a 503 HTML page from the token endpoint is retried the same way and reported as 502", async () => {
+  test("a 503 whose Retry-After is longer than the backoff cap is not hammered: one call, 502 with the wait", async () => {
     const { id, tokens } = await expired();
+    // The stand-in's 503 page says Retry-After: 5, more than the 2 s the worker waits in a request.
     standin.configure({ tokenFault: { kind: "503" } });
     standin.resetCounters();
     const response = await worker.admin(`/api/connections/${id}/now/table/incident`);
     assert.equal(response.status, 502, response.text);
     assert.equal(response.json.error.code, "token_endpoint_unavailable");
     assert.equal(response.json.error.upstreamStatus, 503);
-    // The core does not (yet) carry a 503's Retry-After, so the bounded backoff applies.
-    assert.deepEqual(refreshCalls(), { fault: REFRESH_ATTEMPTS });
+    assert.equal(response.json.error.retryAfterSeconds, 5);
+    assert.equal(response.headers.get("retry-after"), "5");
+    assert.deepEqual(refreshCalls(), { fault: 1 });
     assert.deepEqual(await worker.hook("tokens", { id }), tokens);
   });
 
