@@ -193,11 +193,10 @@ async function main() {
     const { id, isNew } = form.read();
     if (isNew) {
       // PUT creates or replaces: make sure "create" does not silently overwrite another connection.
-      const existing = await api.get(id).catch((error) => {
-        if (error.status === 404) return null;
-        throw error;
-      });
-      if (existing) {
+      // (The list, not GET of the id: a 404 there would be logged by the browser as an error.)
+      const connections = await api.list();
+      list.render(connections);
+      if (connections.some((connection) => connection.id === id)) {
         form.showServerErrors([{ field: "id", code: "taken", message: `Connection ID "${id}" is already used by another connection.` }]);
         form.focusFirstError();
         say(statusId, "Choose another Connection ID.", "error");

@@ -28,13 +28,13 @@ export function timeElement(ms) {
   return element;
 }
 
-/** Whole days left, from the worker's seconds count (it is computed at the worker's clock). */
-function daysLeft(seconds) {
-  return Math.max(0, Math.floor(seconds / DAY_SECONDS));
-}
-
-function daysText(days) {
-  if (days === 0) return "within a day";
+/**
+ * "in N days", from the worker's seconds count (computed at the worker's clock). Rounded, so a
+ * 100-day token read a second after it was issued says 100, not 99; under a day says so.
+ */
+function daysText(seconds) {
+  if (seconds < DAY_SECONDS) return "within a day";
+  const days = Math.round(seconds / DAY_SECONDS);
   return `in ${days} ${days === 1 ? "day" : "days"}`;
 }
 
@@ -56,7 +56,7 @@ export function tokenBadge(token) {
 
 function refreshWarns(token) {
   if (token.refreshExpiresInSeconds == null) return false;
-  return Boolean(token.refreshExpiringSoon) || daysLeft(token.refreshExpiresInSeconds) < WARN_DAYS;
+  return Boolean(token.refreshExpiringSoon) || token.refreshExpiresInSeconds < WARN_DAYS * DAY_SECONDS;
 }
 
 function paragraph(className, ...parts) {
@@ -110,9 +110,9 @@ export function renderTokenState(container, token) {
     container.append(paragraph("", "No refresh token: click Generate again when the access token expires."));
     return;
   }
-  const days = daysLeft(token.refreshExpiresInSeconds ?? (token.refreshExpiresAt - Date.now()) / 1000);
+  const seconds = Math.max(0, token.refreshExpiresInSeconds ?? (token.refreshExpiresAt - Date.now()) / 1000);
   const refresh = paragraph(refreshWarns(token) ? "refresh warn" : "refresh",
-    `Refresh token expires ${daysText(days)} (`, timeElement(token.refreshExpiresAt), ").");
+    `Refresh token expires ${daysText(seconds)} (`, timeElement(token.refreshExpiresAt), ").");
   container.append(refresh);
   if (refreshWarns(token)) {
     container.append(paragraph("warn", "Click Generate before then, or the connection will need re-authorization."));

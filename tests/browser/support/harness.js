@@ -192,3 +192,34 @@ export async function withEnvironment(fn, { standin: standinOptions = {}, vars }
     await worker.close();
   }
 }
+
+/** Creates or replaces a connection through the worker's API (for tests that start from one). */
+export async function putConnection(worker, id, body) {
+  const response = await fetch(`${worker.url}/api/connections/${id}`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await response.json();
+  assert.ok(response.ok, `PUT ${id}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * Logs in at the stand-in's authorization page in `popup` and answers the consent question, as a
+ * person would: by the labels and button names. The login page is skipped when the browser context
+ * already has a session at the stand-in.
+ */
+export async function authorizeInPopup(popup, standin, { userName = "admin", decision = "Allow", shot } = {}) {
+  const login = popup.getByRole("button", { name: "Log in" });
+  const consent = popup.getByRole("heading", { name: "Allow access?" });
+  await login.or(consent).first().waitFor();
+  if (await login.isVisible()) {
+    await popup.getByLabel("User name").fill(userName);
+    await popup.getByLabel("Password").fill(seedPassword(standin, userName));
+    if (shot) await screenshot(popup, shot);
+    await login.click();
+  }
+  await consent.waitFor();
+  await popup.getByRole("button", { name: decision, exact: true }).click();
+}
