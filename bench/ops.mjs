@@ -22,6 +22,9 @@ const as = {
   token_endpoint: `${INSTANCE}/oauth_token.do`,
 };
 const client = { client_id: settings.clientId };
+// Both sides prepare their configuration once, as a server does: our Connection, their `as`,
+// `client` and client authentication.
+const connection = new ours.Connection(settings);
 const clientAuth = oauth.ClientSecretPost(settings.clientSecret);
 
 // The same answer for both; the body is read by each library as it would be from the network.
@@ -30,7 +33,7 @@ const fakeFetch = async () => new Response(TOKEN_JSON, {
 });
 
 async function oursAuthorizationUrl() {
-  return ours.authorizationRequest(settings, { redirectUri: REDIRECT_URI }).url;
+  return connection.authorizationRequest({ redirectUri: REDIRECT_URI }).url;
 }
 
 async function theirsAuthorizationUrl() {
@@ -54,7 +57,7 @@ const callbackQuery = `?code=${"k".repeat(32)}&state=${state}`;
 async function oursExchange() {
   const callback = ours.parseCallback(callbackQuery);
   if (callback.state !== state) throw new Error("state");
-  return ours.exchangeCode(settings, { code: callback.code, redirectUri: REDIRECT_URI, codeVerifier: verifier });
+  return connection.exchangeCode({ code: callback.code, redirectUri: REDIRECT_URI, codeVerifier: verifier });
 }
 
 async function theirsExchange() {
@@ -68,7 +71,7 @@ async function theirsExchange() {
 const tokens = { accessToken: "a", refreshToken: "r".repeat(86), tokenType: "Bearer", scope: null, issuedAt: 1, expiresAt: 2, refreshExpiresAt: null };
 
 async function oursRefresh() {
-  return ours.refreshTokens(settings, tokens);
+  return connection.refreshTokens(tokens);
 }
 
 async function theirsRefresh() {

@@ -10,6 +10,7 @@
 //! between: the one `await` of each operation. Keeping that await in JavaScript spares the wasm an
 //! async runtime, about a fifth of its size.
 
+mod connection;
 mod convert;
 
 use wasm_bindgen::prelude::*;
@@ -18,7 +19,6 @@ use crate::config::{ConnectionConfig, ValidateOptions, validate};
 use crate::error::Error;
 use crate::instance::TestResult;
 use crate::oauth::lifecycle::TokenStatus;
-use crate::oauth::token::Grant;
 use crate::seal::Keyring as CoreKeyring;
 use crate::wire;
 use convert::{error_to_js, read, read_response, string_arg, write};
@@ -86,81 +86,6 @@ pub fn basic_authorization(
     })
 }
 
-/// The authorization URL with `state` and a PKCE S256 challenge, plus the values to keep.
-#[wasm_bindgen(js_name = authorizationRequest, unchecked_return_type = "AuthorizationRequest")]
-pub fn authorization_request(
-    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "AuthorizationOptions")] options: JsValue,
-) -> JsResult {
-    run(|| {
-        let config = config_from(&config)?;
-        let params = wire::authorization_params(&read(&options, "options")?)?;
-        let request = crate::oauth::authorize::authorization_request(&config, &params)?;
-        Ok(write(&wire::authorization_request(&request)))
-    })
-}
-
-/// The code-exchange request as data (the first half of `exchangeCode`).
-#[wasm_bindgen(js_name = codeExchangeRequest, unchecked_return_type = "HttpRequestData")]
-pub fn code_exchange_request(
-    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CodeGrant")] grant: JsValue,
-) -> JsResult {
-    run(|| {
-        let config = config_from(&config)?;
-        let grant = wire::code_grant(&read(&grant, "grant")?)?;
-        let request = crate::oauth::token::code_exchange_request(&config, &grant)?;
-        Ok(write(&wire::request(&request)))
-    })
-}
-
-fn tokens_from(value: &JsValue) -> Result<Option<crate::oauth::token::TokenSet>, Error> {
-    wire::tokens(&read(value, "tokens")?)
-}
-
-/// The refresh request as data (the first half of `refreshTokens`).
-#[wasm_bindgen(js_name = refreshRequest, unchecked_return_type = "HttpRequestData")]
-pub fn refresh_request(
-    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "TokenSet")] tokens: JsValue,
-) -> JsResult {
-    run(|| {
-        let config = config_from(&config)?;
-        let tokens = tokens_from(&tokens)?.ok_or_else(|| wire::unreadable("tokens"))?;
-        let request = crate::oauth::token::refresh_request_for(&config, &tokens)?;
-        Ok(write(&wire::request(&request)))
-    })
-}
-
-/// Reads the token endpoint's answer (the second half of `exchangeCode` and `refreshTokens`).
-#[wasm_bindgen(js_name = processTokenResponse, unchecked_return_type = "TokenSet")]
-pub fn process_token_response(
-    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "\"authorization_code\" | \"refresh_token\"")]
-    grant: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "HttpResponseData")] response: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number")] requested_at: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "TokenSet | null | undefined")] previous: JsValue,
-) -> JsResult {
-    run(|| {
-        let config = config_from(&config)?;
-        let grant = match grant.as_string().as_deref() {
-            Some("authorization_code") => Grant::AuthorizationCode,
-            Some("refresh_token") => Grant::RefreshToken,
-            _ => return Err(wire::unreadable("grant")),
-        };
-        let previous = tokens_from(&previous)?;
-        let tokens = crate::oauth::token::process_token_answer(
-            &config,
-            grant,
-            read_response(&response),
-            time(&requested_at),
-            previous.as_ref(),
-        )?;
-        Ok(write(&wire::token_set(&tokens)))
-    })
-}
-
 /// `fresh`, `refresh_due` (at most 60 s or 10 % of the lifetime left), `expired` or `reauthorize`.
 #[wasm_bindgen(js_name = tokenStatus, unchecked_return_type = "TokenStatus")]
 pub fn token_status(
@@ -189,44 +114,6 @@ pub fn token_summary(
         let summary = crate::oauth::lifecycle::token_summary(&tokens, time(&now));
         Ok(write(&wire::token_summary(&tokens, &summary)))
     })
-}
-
-/// The Test Connection request as data, or the result when there is nothing to send (invalid
-/// settings, no token): the first half of `testConnection`.
-#[wasm_bindgen(js_name = testConnectionRequest, unchecked_return_type = "TestConnectionStart")]
-pub fn test_connection_request(
-    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "TokenSet | null | undefined")] tokens: JsValue,
-) -> JsValue {
-    let request = config_from(&config).and_then(|config| {
-        let tokens = tokens_from(&tokens)?;
-        crate::instance::test_connection_request(&config, tokens.as_ref())
-    });
-    let (key, json) = match request {
-        Ok(request) => ("request", wire::request(&request)),
-        Err(error) => (
-            "result",
-            wire::test_result(&TestResult::from_error(&error), 0),
-        ),
-    };
-    write(&crate::json::ObjectWriter::new().raw(key, &json).finish())
-}
-
-/// Classifies the answer to the Test Connection request (the second half of `testConnection`);
-/// `startedAt` (ms) gives the result's `elapsedMs`.
-#[wasm_bindgen(js_name = processTestResponse, unchecked_return_type = "TestResult")]
-pub fn process_test_response(
-    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "HttpResponseData")] response: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number")] started_at: JsValue,
-) -> JsValue {
-    let now = time(&JsValue::UNDEFINED);
-    let result = match config_from(&config) {
-        Ok(config) => crate::instance::process_test_answer(&config, read_response(&response), now),
-        Err(error) => TestResult::from_error(&error),
-    };
-    let elapsed = now.saturating_sub(time(&started_at));
-    write(&wire::test_result(&result, elapsed))
 }
 
 /// The Test Connection result for an error met before the test request could be sent (such as a
@@ -260,19 +147,6 @@ pub fn test_result_from_error(
     write(&wire::test_result(&TestResult::from_error(&core_error), 0))
 }
 
-/// Whether `iss` from a callback names this connection's authorization server (RFC 9207).
-#[wasm_bindgen(js_name = issuerMatches)]
-pub fn issuer_matches(
-    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
-) -> Result<bool, JsValue> {
-    run(|| {
-        let config = config_from(&config)?;
-        let issuer = string_arg(&issuer, "issuer")?;
-        Ok(crate::oauth::callback::issuer_matches(&config, &issuer))
-    })
-}
-
 /// Whether an answer is a hibernating instance's wake-up page (HTML, not JSON, whatever the status).
 #[wasm_bindgen(js_name = isHibernationPage)]
 pub fn is_hibernation_page(
@@ -288,38 +162,6 @@ pub fn parse_callback(#[wasm_bindgen(unchecked_param_type = "string")] query: Js
         let query = string_arg(&query, "query")?;
         let callback = crate::oauth::callback::parse_callback(&query)?;
         Ok(write(&wire::callback(&callback)))
-    })
-}
-
-/// The `Authorization` header value for a request to the instance (`Basic …` or `Bearer …`).
-#[wasm_bindgen(js_name = authorizationHeader)]
-pub fn authorization_header(
-    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "TokenSet | null | undefined")] tokens: JsValue,
-) -> Result<String, JsValue> {
-    run(|| {
-        let config = config_from(&config)?;
-        let tokens = tokens_from(&tokens)?;
-        crate::instance::authorization_header(&config, tokens.as_ref())
-    })
-}
-
-/// `<instance>/api/now/<path>[?query]`, refusing any path that could leave `/api/now/`.
-#[wasm_bindgen(js_name = apiRequestUrl)]
-pub fn api_request_url(
-    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string | undefined")] query: JsValue,
-) -> Result<String, JsValue> {
-    run(|| {
-        let config = config_from(&config)?;
-        let path = string_arg(&path, "path")?;
-        let query = if query.is_undefined() || query.is_null() {
-            None
-        } else {
-            Some(string_arg(&query, "query")?)
-        };
-        crate::instance::api_request_url(&config, &path, query.as_deref())
     })
 }
 
