@@ -163,9 +163,13 @@ async function main() {
     if (!value) renderConnectionState();
   }
 
-  /** Runs an action with the buttons disabled; a failure that is not about the admin token is shown in `statusId`. */
+  /**
+   * Runs an action with the buttons disabled; a failure that is not about the admin token is shown
+   * in `statusId`. Messages of earlier actions are cleared first, so nothing stale stays on screen.
+   */
   async function action(statusId, work) {
     if (busy) return undefined;
+    for (const id of ["form-status", "generate-status", "copy-status", "connection-list-status"]) say(id, "");
     setBusy(true);
     try {
       return await work();
@@ -344,6 +348,7 @@ async function main() {
     try {
       await navigator.clipboard.writeText(field.value);
       say("copy-status", "Callback URL copied.", "ok");
+      setTimeout(() => say("copy-status", ""), 5000);
     } catch {
       // No clipboard access (an insecure origin, or permission refused): leave it selected instead.
       field.focus();
