@@ -47,7 +47,7 @@ async function main() {
 
   function adminProblem(error) {
     byId("workspace").hidden = true;
-    say("boot-status", "");
+    say("boot-status", "Enter the admin token to see and edit the connections.");
     if (error.status === 401) {
       admin.refuse("The worker refused this admin token (HTTP 401). Enter the correct token.");
     } else {
@@ -105,18 +105,16 @@ async function main() {
     for (const id of ["form-status", "generate-status", "copy-status"]) say(id, "");
   }
 
-  function newConnection({ force = false } = {}) {
-    return (async () => {
-      if (!force && !(await discardChanges())) return;
-      form.loadNew();
-      token = null;
-      list.select(null);
-      showEditor("New connection");
-      renderConnectionState();
-      tabs.show("panel-connection");
-      history.replaceState(null, "", window.location.pathname);
-      if (!force) byId("name").focus();
-    })();
+  async function newConnection({ force = false } = {}) {
+    if (!force && !(await discardChanges())) return;
+    form.loadNew();
+    token = null;
+    list.select(null);
+    showEditor("New connection");
+    renderConnectionState();
+    tabs.show("panel-connection");
+    history.replaceState(null, "", window.location.pathname);
+    if (!force) byId("name").focus();
   }
 
   async function openConnection(id, { force = false } = {}) {
