@@ -279,9 +279,19 @@ async function main() {
       navigateAuthorizationWindow(popup, authorization.authorizationUrl);
       say("generate-status", "Log in and allow access in the authorization window…");
       const id = form.read().id;
-      const before = token;
+      const issuedBefore = token?.issuedAt ?? null;
       const outcome = await awaitAuthorization(popup, { connectionId: id });
-      const view = await api.get(id);
+      let view = await api.get(id);
+      const isNewToken = (candidate) => candidate.token?.issuedAt != null && candidate.token.issuedAt !== issuedBefore;
+      if (outcome.outcome === "closed") {
+        // No message: the window was closed by hand, or the browser cut the link to it (a login page
+        // with a Cross-Origin-Opener-Policy makes it look closed). Look again for a little while in
+        // case the callback is still completing.
+        for (let attempt = 0; attempt < 3 && !isNewToken(view); attempt += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          view = await api.get(id);
+        }
+      }
       if (form.view?.id === id) {
         token = view.token ?? null;
         renderConnectionState();
@@ -290,11 +300,10 @@ async function main() {
       if (outcome.outcome === "message") {
         say("generate-status", outcome.message.message, outcome.message.ok ? "ok" : "error");
       } else if (outcome.outcome === "closed") {
-        const changed = JSON.stringify(before) !== JSON.stringify(view.token) && view.token?.status !== "none";
-        say("generate-status", changed
+        say("generate-status", isNewToken(view)
           ? "The authorization window was closed; a new access token was stored."
           : "The authorization window was closed before the authorization finished. No token was stored.",
-        changed ? "ok" : "error");
+        isNewToken(view) ? "ok" : "error");
       } else {
         say("generate-status", "No answer from the authorization window after 10 minutes. Click Generate to try again.", "error");
       }

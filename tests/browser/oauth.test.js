@@ -1,7 +1,7 @@
 // OAuth 2.0 on the connection screen, end to end in headless Chromium: a person creates an OAuth
 // connection, clicks Generate, logs in at the stand-in's login page in the authorization window,
 // allows access, sees the token state, runs Test Connection and resets the token. Also the ways
-// Generate fails (access denied, a blocked popup) and the token states a person must notice
+// Generate fails (access denied, a window closed half-way, a blocked popup) and the token states a person must notice
 // (refresh token about to expire, re-authorization required). Screenshots of each state go to
 // test-artifacts/browser/.
 
@@ -22,13 +22,13 @@ before(async () => {
   worker = await startWorker();
   standin = await startStandinFor(worker);
   browser = await launchBrowser();
-});
+}, { timeout: 60_000 });
 
 after(async () => {
   await browser?.close();
   await standin?.close();
   await worker?.close();
-});
+}, { timeout: 30_000 });
 
 const options = { skip: skipReason, timeout: 90_000 };
 
@@ -124,7 +124,7 @@ test("create an OAuth 2.0 connection, Generate in the authorization window, see 
   }
 });
 
-test("Generate reports a denied authorization and a blocked popup", options, async () => {
+test("Generate reports a denied authorization, an abandoned window and a blocked popup", options, async () => {
   await putConnection(worker, "denied", { name: "Denied", ...oauthSettings() });
   const { page, context, problems } = await openScreen(browser, worker, { adminToken: ADMIN_TOKEN });
   try {
@@ -141,6 +141,15 @@ test("Generate reports a denied authorization and a blocked popup", options, asy
     assert.match(await status.getAttribute("class"), /error/);
     await page.locator("#token-state").getByText("No access token yet").waitFor();
     await screenshot(page, "oauth-8-access-denied");
+
+    // Closing the window without finishing: the page notices, looks at the connection, says so.
+    const secondPopupOpened = page.waitForEvent("popup");
+    await page.getByRole("button", { name: "Generate" }).click();
+    const abandoned = await secondPopupOpened;
+    await abandoned.getByRole("heading", { name: "Allow access?" }).waitFor();
+    await abandoned.close();
+    await page.bringToFront();
+    await status.getByText("The authorization window was closed before the authorization finished. No token was stored.").waitFor();
 
     // A click made by a script, without the person's gesture: Chromium's popup blocker refuses
     // the window, and the page must say so instead of waiting forever. The click comes from an init

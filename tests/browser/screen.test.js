@@ -35,13 +35,13 @@ before(async () => {
     username: "itil.user",
     password: seedPassword(standin, "itil.user"),
   });
-});
+}, { timeout: 60_000 });
 
 after(async () => {
   await browser?.close();
   await standin?.close();
   await worker?.close();
-});
+}, { timeout: 30_000 });
 
 const options = { skip: skipReason, timeout: 60_000 };
 

@@ -22,13 +22,13 @@ before(async () => {
   worker = await startWorker();
   standin = await startStandinFor(worker);
   browser = await launchBrowser();
-});
+}, { timeout: 60_000 });
 
 after(async () => {
   await browser?.close();
   await standin?.close();
   await worker?.close();
-});
+}, { timeout: 30_000 });
 
 const options = { skip: skipReason, timeout: 60_000 };
 

@@ -129,7 +129,10 @@ export async function openScreen(browser, worker, { viewport = { width: 1280, he
   context.setDefaultTimeout(10_000);
   const problems = [];
   const page = await context.newPage();
+  const lines = [];
+  consoleLines.set(page, lines);
   page.on("console", (message) => {
+    lines.push(message.text());
     if (message.type() === "error") problems.push(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
@@ -143,6 +146,9 @@ export async function openScreen(browser, worker, { viewport = { width: 1280, he
   return { context, page, problems };
 }
 
+// Everything each page printed to its console, for the secret check.
+const consoleLines = new WeakMap();
+
 /** Saves a full-page screenshot as test-artifacts/browser/<name>.png. */
 export async function screenshot(page, name) {
   await mkdir(ARTIFACTS, { recursive: true });
@@ -151,8 +157,8 @@ export async function screenshot(page, name) {
 
 /**
  * Asserts that no secret is anywhere a person or a script could read it back: the DOM (including
- * input values, which outerHTML does not show), the address, localStorage, and sessionStorage apart
- * from the admin token itself (which is kept there on purpose).
+ * input values, which outerHTML does not show), the address, the console, localStorage, and
+ * sessionStorage apart from the admin token itself (which is kept there on purpose).
  */
 export async function assertNoSecretsShown(page, secrets) {
   const exposed = await page.evaluate(() => {
@@ -162,7 +168,7 @@ export async function assertNoSecretsShown(page, secrets) {
       .map((key) => sessionStorage.getItem(key));
     const local = Object.keys(localStorage).map((key) => `${key}=${localStorage.getItem(key)}`);
     return [document.documentElement.outerHTML, location.href, ...values, ...session, ...local].join("\n");
-  });
+  }) + (consoleLines.get(page) ?? []).join("\n");
   for (const secret of secrets) {
     assert.ok(!exposed.includes(secret), `a secret (${secret.slice(0, 14)}…) is readable in the page`);
   }
@@ -172,24 +178,6 @@ export function assertNoSecretsLogged(worker, secrets) {
   const log = worker.output.join("");
   for (const secret of secrets) {
     assert.ok(!log.includes(secret), `a secret (${secret.slice(0, 14)}…) is in the worker's log`);
-  }
-}
-
-/**
- * Runs `fn({worker, standin, browser})` with all three started, and closes them whatever happens.
- */
-export async function withEnvironment(fn, { standin: standinOptions = {}, vars } = {}) {
-  const worker = await startWorker({ vars });
-  let standin;
-  let browser;
-  try {
-    standin = await startStandinFor(worker, standinOptions);
-    browser = await launchBrowser();
-    return await fn({ worker, standin, browser });
-  } finally {
-    await browser?.close();
-    await standin?.close();
-    await worker.close();
   }
 }
 
