@@ -1,9 +1,9 @@
 // OAuth 2.0 on the connection screen, end to end in headless Chromium: a person creates an OAuth
 // connection, clicks Generate, logs in at the stand-in's login page in the authorization window,
 // allows access, sees the token state, runs Test Connection and resets the token. Also the ways
-// Generate fails (access denied, a window closed half-way, a blocked popup) and the token states a person must notice
-// (refresh token about to expire, re-authorization required). Screenshots of each state go to
-// test-artifacts/browser/.
+// Generate fails (access denied, a window closed half-way, a blocked popup) and the token states a
+// person must notice (refresh token about to expire, re-authorization required). Screenshots of each
+// state go to test-artifacts/browser/.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
