@@ -1,14 +1,24 @@
 // Shared setup for the package tests: loads pkg/ the way Node users do (initSync with the .wasm
 // bytes), starts in-process stand-ins, and builds connection settings for the seeded users and client.
+// Errors the tests expect are written to this process's transcript (what a caller would show or
+// log), and the stand-ins record the tokens they issue, for the leak check over the whole test run.
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as pkg from "../../pkg/servicenow_connection.js";
 import { startStandin } from "../servicenow-standin/index.js";
 import { authorizeOverHttp } from "../servicenow-standin/authorize.js";
+import { record, startTranscript } from "../worker/support/transcript.js";
 
 const wasmPath = fileURLToPath(new URL("../../pkg/servicenow_connection_bg.wasm", import.meta.url));
 pkg.initSync({ module: readFileSync(wasmPath) });
+startTranscript();
+
+/** What a caller of pkg/ sees of an error, as it would show or log it. */
+export function recordError(error) {
+  const { name, code, field, status, message, detail, errors } = error ?? {};
+  record("error", "pkg", JSON.stringify({ name, code, field, status, message, detail, errors, text: String(error) }));
+}
 
 export { pkg, startStandin, authorizeOverHttp };
 
@@ -66,6 +76,7 @@ export async function rejection(promise) {
   try {
     await promise;
   } catch (error) {
+    recordError(error);
     return error;
   }
   throw new Error("expected a rejection");
@@ -76,6 +87,7 @@ export function thrown(fn) {
   try {
     fn();
   } catch (error) {
+    recordError(error);
     return error;
   }
   throw new Error("expected a throw");

@@ -4,6 +4,8 @@
 // per instance, never evicts live records, and can drop every token at once ("revoke all").
 // Expiry is checked on read so lifetimes of a second or two behave exactly.
 
+import { recordSecret } from "./recording.js";
+
 const TOKEN_MODELS = new Set([
   "AccessToken",
   "AuthorizationCode",
@@ -13,6 +15,9 @@ const TOKEN_MODELS = new Set([
   "DeviceCode",
   "BackchannelAuthenticationRequest",
 ]);
+
+// Opaque tokens and codes are their record ids; these are the ones a client ever holds.
+const RECORDED_AS = { AccessToken: "access_token", RefreshToken: "refresh_token", AuthorizationCode: "authorization_code" };
 
 const SWEEP_EVERY = 1000;
 
@@ -97,6 +102,7 @@ class VaultAdapter {
   }
 
   async upsert(id, payload, expiresIn) {
+    if (RECORDED_AS[this.model]) recordSecret(RECORDED_AS[this.model], id);
     this.vault.set(this.model, id, structuredClone(payload), expiresIn);
   }
 

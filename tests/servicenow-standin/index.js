@@ -15,6 +15,7 @@ import { Counters } from "./counters.js";
 import { sendHibernating, sendServiceNowError, Timers } from "./http_io.js";
 import { InteractionPages } from "./interactions.js";
 import { OAuthServer, ROUTES } from "./oauth.js";
+import { recordRequest } from "./recording.js";
 import { TableStore } from "./store.js";
 import { SWITCH_NAMES, Switches } from "./switches.js";
 
@@ -77,6 +78,7 @@ export async function startStandin(options = {}) {
   });
 
   async function serve(req, res) {
+    recordRequest(req.method, req.url);
     let url;
     try {
       url = new URL(req.url, baseUrl);

@@ -24,6 +24,7 @@ import {
   sendHibernating,
   sendJson,
 } from "./http_io.js";
+import { recordSecret } from "./recording.js";
 
 export const ROUTES = Object.freeze({
   authorization: "/oauth_auth.do",
@@ -279,6 +280,7 @@ export class OAuthServer {
     }
     const contentType = req.headers["content-type"];
     const grantType = grantTypeOf(contentType, body);
+    if (grantType !== "unparsed") recordSecret("code_verifier", new URLSearchParams(body.toString("latin1")).get("code_verifier"));
 
     if (this.switches.get("hibernating")) {
       this.counters.tokenCall(grantType, "hibernating");
@@ -319,6 +321,7 @@ export class OAuthServer {
     const problems = validateClientInput(input);
     if (problems.length) throw new ClientError(problems);
     const metadata = clientMetadata(input);
+    recordSecret("client_secret", metadata.client_secret);
     try {
       await this.provider.Client.validate(metadata);
     } catch (error) {

@@ -2,6 +2,8 @@
 // 127.0.0.1 with a random port, optionally with persisted Durable Object storage), start stand-ins,
 // walk the whole Generate -> authorize -> callback flow over HTTP, and keep every response body and
 // every line the worker printed so each test file can check that no secret ever left the worker.
+// The same is written to this process's transcript (transcript.js) for the leak check over the whole
+// test run, together with the secret values used here.
 
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -14,6 +16,7 @@ import { Miniflare } from "miniflare";
 
 import { startStandin } from "../../servicenow-standin/index.js";
 import { authorizeOverHttp } from "../../servicenow-standin/authorize.js";
+import { record, recordSecret, startTranscript } from "./transcript.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const COMPATIBILITY_DATE = "2026-04-01";
@@ -25,6 +28,15 @@ export const CLIENT_SECRET = `FAKE-worker-test-client-secret-${randomBytes(8).to
 
 /** Strings that must never appear in a response body, a header or a log line. */
 export const secrets = new Set([ADMIN_TOKEN, SEALING_KEY, CLIENT_SECRET]);
+
+// Before any stand-in starts, so that it records the tokens it issues into this process's files.
+startTranscript();
+recordSecret("admin_token", ADMIN_TOKEN);
+recordSecret("sealing_key", SEALING_KEY);
+recordSecret("client_secret", CLIENT_SECRET);
+
+/** Worker variables whose values are secrets wherever they come from. */
+const SECRET_BINDINGS = ["ADMIN_TOKEN", "SEALING_KEY", "SEALING_KEY_PREVIOUS"];
 
 /** Everything the worker said, over all workers of this process. */
 const transcript = [];
@@ -54,7 +66,10 @@ export class WorkerUnderTest {
     const response = await this.mf.dispatchFetch(target, { method, headers: allHeaders, body: payload, redirect: "manual" });
     const text = await response.text();
     if (!target.pathname.startsWith("/__test/")) {
-      transcript.push(`${response.status} ${[...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${text}`);
+      const seen = `${response.status} ${[...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${text}`;
+      transcript.push(seen);
+      record("request", "client", `${method} ${target.href}`);
+      record("response", `${method} ${target.pathname}`, seen);
     }
     let json;
     if ((response.headers.get("content-type") ?? "").includes("json")) {
@@ -80,7 +95,11 @@ export class WorkerUnderTest {
     const { json } = await this.request(`/__test/tokens?id=${id}`);
     if (json) {
       secrets.add(json.accessToken);
-      if (json.refreshToken) secrets.add(json.refreshToken);
+      recordSecret("access_token", json.accessToken);
+      if (json.refreshToken) {
+        secrets.add(json.refreshToken);
+        recordSecret("refresh_token", json.refreshToken);
+      }
     }
     return json;
   }
@@ -109,6 +128,7 @@ export async function startWorker({ vars = {}, persistDir, assetsDir } = {}) {
     ...vars,
   };
   for (const [key, value] of Object.entries(bindings)) if (value === undefined) delete bindings[key];
+  for (const name of SECRET_BINDINGS) if (typeof bindings[name] === "string") recordSecret(name.toLowerCase(), bindings[name]);
   const output = [];
   const options = {
     scriptPath: path.join(REPO, "tests/worker/support/hooked-entry.js"),
@@ -128,8 +148,12 @@ export async function startWorker({ vars = {}, persistDir, assetsDir } = {}) {
     host: "127.0.0.1",
     port: 0,
     handleRuntimeStdio(stdout, stderr) {
-      stdout.on("data", (chunk) => output.push(String(chunk)));
-      stderr.on("data", (chunk) => output.push(String(chunk)));
+      const keep = (stream) => (chunk) => {
+        output.push(String(chunk));
+        record("worker-log", `workerd ${stream}`, chunk);
+      };
+      stdout.on("data", keep("stdout"));
+      stderr.on("data", keep("stderr"));
     },
   };
   if (assetsDir) {
@@ -147,8 +171,14 @@ export async function startWorker({ vars = {}, persistDir, assetsDir } = {}) {
 /** A stand-in whose extra client accepts this worker's callback URL. */
 export async function startStandinFor(worker, options = {}) {
   const standin = await startStandin({ port: 0, ...options });
-  for (const user of standin.seed.users) secrets.add(user.password);
-  for (const client of standin.seed.clients) secrets.add(client.clientSecret);
+  for (const user of standin.seed.users) {
+    secrets.add(user.password);
+    recordSecret("password", user.password);
+  }
+  for (const client of standin.seed.clients) {
+    secrets.add(client.clientSecret);
+    recordSecret("client_secret", client.clientSecret);
+  }
   await standin.addClient({
     clientId: "worker-test-client",
     clientSecret: CLIENT_SECRET,
