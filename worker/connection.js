@@ -367,11 +367,14 @@ export class ConnectionObject extends DurableObject {
     const settings = await this.#settings(config, vault);
     const tokenState = (await this.ctx.storage.get(TOKEN_STATE)) ?? null;
     const sealedTokens = await vault.read(TOKENS, "tokens");
+    // Settings that no longer validate fail the refresh with invalid_config, which is never retried.
+    const checked = validateConfig(settings, { storedSecrets: SECRETS });
     return {
       settings,
       tokens: sealedTokens === null ? null : JSON.parse(sealedTokens),
       tokenState,
       generation: config.generation,
+      timeoutMs: checked.ok ? checked.config.timeoutMs : 0,
     };
   }
 
@@ -381,10 +384,19 @@ export class ConnectionObject extends DurableObject {
       throw new HttpError(409, "tokens_changed",
         "The connection's tokens were reset or replaced while they were being refreshed; try again.");
     }
-    await this.ctx.storage.put({
-      [TOKENS]: this.#vault().seal("tokens", JSON.stringify(tokens)),
-      [TOKEN_STATE]: { state: "active", meta: tokenMeta(tokens), changedAt: Date.now() },
-    });
+    try {
+      await this.ctx.storage.put({
+        [TOKENS]: this.#vault().seal("tokens", JSON.stringify(tokens)),
+        [TOKEN_STATE]: { state: "active", meta: tokenMeta(tokens), changedAt: Date.now() },
+      });
+    } catch (error) {
+      // One put writes both keys or neither, so the previous tokens (and with them the refresh
+      // token, which ServiceNow keeps valid) are still the stored ones.
+      console.error(JSON.stringify({ event: "token_store_failed", connection: this.#id, name: error?.name }));
+      throw new HttpError(503, "token_store_failed",
+        "The refreshed access token could not be stored; the stored tokens are unchanged. Try again.",
+        { headers: { "retry-after": "1" } });
+    }
     await this.#publish();
   }
 

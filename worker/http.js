@@ -8,6 +8,13 @@
 /** Largest request body the worker reads, for its own API and for forwarded requests alike. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * Deepest nesting of a JSON body the worker accepts (the core's own reader stops at the same depth).
+ * Its bodies are flat objects; a body nested thousands deep would otherwise overflow the stack of
+ * whatever walks it next (the RPC serialisation to the Durable Object does).
+ */
+export const MAX_JSON_DEPTH = 32;
+
 /** An error the worker answers with, as it is. */
 export class HttpError extends Error {
   constructor(status, code, message, { field, errors, headers } = {}) {
@@ -90,6 +97,14 @@ export function errorResponse(error) {
     }
     return jsonResponse(status, body, headers);
   }
+  if (error?.durableObjectReset === true || error?.retryable === true) {
+    // The runtime reset the connection's object mid-request (evicted, restarted, overloaded). Its
+    // storage holds either all of a change or none of it, so the caller can simply try again.
+    console.error(JSON.stringify({ event: "connection_interrupted", name: error.name ?? typeof error }));
+    return jsonResponse(503, errorBody("connection_interrupted",
+      "The connection was interrupted while handling this request; what it had stored is intact. Try again."),
+    { "retry-after": "1" });
+  }
   // Only the name: a message of an unexpected error could quote data it was handling.
   console.error(JSON.stringify({ event: "internal_error", name: error?.name ?? typeof error }));
   return jsonResponse(500, errorBody("internal_error", "The worker failed to handle this request."));
@@ -150,12 +165,53 @@ export async function readJsonObject(request, { optional = false } = {}) {
   }
   let value;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    if (nestingExceeds(text, MAX_JSON_DEPTH)) {
+      throw new HttpError(400, "invalid_json", `The request body is nested too deeply (at most ${MAX_JSON_DEPTH} levels).`);
+    }
+    value = JSON.parse(text, checkJsonValue);
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
     throw new HttpError(400, "invalid_json", "The request body is not valid JSON.");
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new HttpError(400, "invalid_json", "The request body must be a JSON object.");
+  }
+  return value;
+}
+
+/** Whether brackets outside strings nest deeper than `limit`; a linear scan that recurses into nothing. */
+function nestingExceeds(text, limit) {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth -= 1;
+    }
+  }
+  return false;
+}
+
+/**
+ * JSON.parse reviver: RFC 8259 §8.2 leaves strings with lone surrogate escapes (`"\ud800"`) to each
+ * reader, and the core replaces them, so what would be stored differs from what is used; and a number
+ * too large for a double (`1e400`) would be stored as Infinity and read back as null. Both are refused.
+ */
+function checkJsonValue(key, value) {
+  if (!key.isWellFormed() || (typeof value === "string" && !value.isWellFormed())) {
+    throw new HttpError(400, "invalid_json", "Strings in the request body must be valid Unicode (no lone surrogate escapes).");
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    throw new HttpError(400, "invalid_json", "Numbers in the request body must be finite.");
   }
   return value;
 }

@@ -8,6 +8,9 @@
 // `error.retryable`) are retried with bounded exponential backoff and jitter and keep the old
 // tokens; a refusal of the refresh grant (the core's `reauthorization_required`, e.g. ServiceNow's
 // 401 access_denied) marks the connection as needing re-authorization and clears its tokens.
+// Retries happen only within the connection's time limit (`timeoutMs`) from the first attempt, so
+// an endpoint that times out is not waited for four times over: a refresh ends within about twice
+// the time limit plus one backoff delay, whatever the token endpoint does.
 
 import { HttpError } from "./http.js";
 import { REFRESH_ATTEMPTS, retryDelay } from "./backoff.js";
@@ -25,7 +28,7 @@ export class TokenKeeper {
   #inFlight = null;
 
   /**
-   * `host` is the connection: `load()` -> {settings, tokens, tokenState, generation},
+   * `host` is the connection: `load()` -> {settings, tokens, tokenState, generation, timeoutMs},
    * `storeRefreshed(tokens, generation)` and `markReauthorizationRequired(reason, generation)`.
    */
   constructor(host) {
@@ -65,8 +68,9 @@ export class TokenKeeper {
   }
 
   async #refreshWithRetries() {
-    const { settings, tokens, tokenState, generation } = await this.#host.load();
+    const { settings, tokens, tokenState, generation, timeoutMs } = await this.#host.load();
     if (!tokens) throw reauthorizationRequired(noTokenReason(tokenState));
+    const started = Date.now();
     let refreshed;
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -79,7 +83,7 @@ export class TokenKeeper {
         }
         if (error?.retryable !== true || attempt + 1 >= REFRESH_ATTEMPTS) throw error;
         const delay = retryDelay(attempt, error.retryAfterSeconds);
-        if (delay === null) throw error;
+        if (delay === null || Date.now() - started + delay >= timeoutMs) throw error;
         console.warn(JSON.stringify({ event: "token_refresh_retry", attempt: attempt + 1, code: error.code }));
         await sleep(delay);
       }

@@ -2,7 +2,10 @@
 // must not have. `/__test/...` routes read a connection's sealed tokens (so the leak check knows what
 // to look for) and age its pending authorization requests (so "expired state" needs no 10-minute
 // wait). Everything else goes to the real router, and the Durable Object classes are the real ones
-// with the hook methods added.
+// with the hook methods added. One hook injects a fault into the object itself: the storage write of
+// the next refreshed token set fails, or the object is reset (its memory lost, as when the runtime
+// evicts or restarts it) just before or just after that write — the moment between the token
+// endpoint's answer and the tokens being stored.
 
 import worker, { ConnectionObject as RealConnectionObject, ConnectionRegistry } from "../../../worker/index.js";
 import { keyring } from "../../../worker/environment.js";
@@ -10,7 +13,44 @@ import { Vault } from "../../../worker/vault.js";
 
 export { ConnectionRegistry };
 
+/** A put that stores a refreshed token set: tokens and token state together, without the settings. */
+function isRefreshWrite(args) {
+  const [entries] = args;
+  return entries !== null && typeof entries === "object" && "tokens" in entries && !("config" in entries);
+}
+
+/** Property reads on a runtime object with methods bound to it, so a Proxy can stand in for it. */
+function bound(target, name) {
+  const value = Reflect.get(target, name);
+  return typeof value === "function" ? value.bind(target) : value;
+}
+
 export class ConnectionObject extends RealConnectionObject {
+  #storageFault = null;
+
+  constructor(ctx, env) {
+    super(ctx, env);
+    const storage = new Proxy(ctx.storage, {
+      get: (target, name) => (name === "put" ? (...args) => this.#put(target, args) : bound(target, name)),
+    });
+    this.ctx = new Proxy(ctx, { get: (target, name) => (name === "storage" ? storage : bound(target, name)) });
+  }
+
+  async #put(storage, args) {
+    const fault = isRefreshWrite(args) ? this.#storageFault : null;
+    if (fault) this.#storageFault = null;
+    if (fault === "throw") throw new Error("injected: the storage write of the refreshed tokens failed");
+    if (fault === "abort-before") this.ctx.abort("injected: reset before the refreshed tokens were stored");
+    const written = await storage.put(...args);
+    if (fault === "abort-after") this.ctx.abort("injected: reset right after the refreshed tokens were stored");
+    return written;
+  }
+
+  /** Arms a fault for the next refreshed token set: "throw", "abort-before" or "abort-after". */
+  async testStorageFault(mode) {
+    this.#storageFault = mode;
+    return mode;
+  }
   async testTokens(id) {
     const sealed = await new Vault(this.ctx.storage, keyring(this.env), id).read("tokens", "tokens");
     return sealed === null ? null : JSON.parse(sealed);
@@ -67,6 +107,8 @@ export default {
         return json(await stub.testStorageKeys());
       case "/__test/raw":
         return json(await stub.testRawValue(url.searchParams.get("key")));
+      case "/__test/storage-fault":
+        return json(await stub.testStorageFault(url.searchParams.get("mode")));
       case "/__test/put":
         await stub.testPut(url.searchParams.get("key"), await request.json());
         return json(true);
