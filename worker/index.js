@@ -272,6 +272,17 @@ async function callbackResponse(request, env, url) {
     return failed(error.status ?? 503, error.code ?? "sealing_key_invalid", error.message);
   }
   const stub = env.CONNECTIONS.get(env.CONNECTIONS.idFromName(id));
-  const result = await stub.completeAuthorization(id, callback);
+  let result;
+  try {
+    result = await stub.completeAuthorization(id, callback);
+  } catch (error) {
+    // The object was reset (evicted, restarted) during the exchange. Its storage holds all of the
+    // token write or none of it, but which one is not known here, so the page says where to look.
+    console.error(JSON.stringify({ event: "callback_interrupted", name: error?.name ?? typeof error }));
+    return page({
+      ok: false, status: 503, code: "connection_interrupted",
+      message: "The connection was interrupted while completing the authorization. If its token status shows no token, click Generate to try again.",
+    }, id);
+  }
   return page(result, result.code === "unknown_state" ? null : id);
 }

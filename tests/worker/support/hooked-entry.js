@@ -3,9 +3,9 @@
 // to look for) and age its pending authorization requests (so "expired state" needs no 10-minute
 // wait). Everything else goes to the real router, and the Durable Object classes are the real ones
 // with the hook methods added. One hook injects a fault into the object itself: the storage write of
-// the next refreshed token set fails, or the object is reset (its memory lost, as when the runtime
-// evicts or restarts it) just before or just after that write — the moment between the token
-// endpoint's answer and the tokens being stored.
+// the next token set (a refresh, or the callback's code exchange) fails, or the object is reset (its
+// memory lost, as when the runtime evicts or restarts it) just before or just after that write — the
+// moment between the token endpoint's answer and the tokens being stored.
 
 import worker, { ConnectionObject as RealConnectionObject, ConnectionRegistry } from "../../../worker/index.js";
 import { keyring } from "../../../worker/environment.js";
@@ -13,10 +13,10 @@ import { Vault } from "../../../worker/vault.js";
 
 export { ConnectionRegistry };
 
-/** A put that stores a refreshed token set: tokens and token state together, without the settings. */
-function isRefreshWrite(args) {
+/** A put that stores a new token set (with its token state, and after a callback the settings). */
+function isTokenWrite(args) {
   const [entries] = args;
-  return entries !== null && typeof entries === "object" && "tokens" in entries && !("config" in entries);
+  return entries !== null && typeof entries === "object" && "tokens" in entries;
 }
 
 /** Property reads on a runtime object with methods bound to it, so a Proxy can stand in for it. */
@@ -37,7 +37,7 @@ export class ConnectionObject extends RealConnectionObject {
   }
 
   async #put(storage, args) {
-    const fault = isRefreshWrite(args) ? this.#storageFault : null;
+    const fault = isTokenWrite(args) ? this.#storageFault : null;
     if (fault) this.#storageFault = null;
     if (fault === "throw") throw new Error("injected: the storage write of the refreshed tokens failed");
     if (fault === "abort-before") this.ctx.abort("injected: reset before the refreshed tokens were stored");
@@ -46,7 +46,7 @@ export class ConnectionObject extends RealConnectionObject {
     return written;
   }
 
-  /** Arms a fault for the next refreshed token set: "throw", "abort-before" or "abort-after". */
+  /** Arms a fault for the next token write: "throw", "abort-before" or "abort-after". */
   async testStorageFault(mode) {
     this.#storageFault = mode;
     return mode;
@@ -63,6 +63,19 @@ export class ConnectionObject extends RealConnectionObject {
     tokens.accessToken = accessToken;
     if (expiresAt !== undefined) tokens.expiresAt = expiresAt;
     await vault.write("tokens", "tokens", JSON.stringify(tokens));
+    return true;
+  }
+
+  /** Moves the access token's expiry to `expiresAt` in the sealed tokens and the token state alike. */
+  async testExpireAccessToken(id, expiresAt) {
+    const vault = new Vault(this.ctx.storage, keyring(this.env), id);
+    const tokens = JSON.parse(await vault.read("tokens", "tokens"));
+    const tokenState = await this.ctx.storage.get("tokenState");
+    tokens.expiresAt = expiresAt;
+    await this.ctx.storage.put({
+      tokens: vault.seal("tokens", JSON.stringify(tokens)),
+      tokenState: { ...tokenState, meta: { ...tokenState.meta, expiresAt } },
+    });
     return true;
   }
 
@@ -103,6 +116,8 @@ export default {
         const expiresAt = url.searchParams.get("expiresAt");
         return json(await stub.testReplaceAccessToken(id, url.searchParams.get("token"), expiresAt === null ? undefined : Number(expiresAt)));
       }
+      case "/__test/expire-access-token":
+        return json(await stub.testExpireAccessToken(id, Number(url.searchParams.get("expiresAt"))));
       case "/__test/keys":
         return json(await stub.testStorageKeys());
       case "/__test/raw":

@@ -1,0 +1,139 @@
+// Helpers shared by the hardening suites, on top of the worker harness (tests/worker/support/): a
+// wall-clock bound for every request, connections whose access token is already due, snapshots of
+// everything stored for a set of connections (views through the admin API, raw records through the
+// test hooks) to prove that a refused request changed nothing, and a "token front" — a loopback
+// server in front of the stand-in's token endpoint that can answer 429, which the stand-in's own
+// switches do not offer for that endpoint.
+
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+
+import { connect, oauthSettings } from "../../worker/support/harness.js";
+
+/** No request of these suites may take longer; generous, since the machines are shared. */
+export const BOUND_MS = 10_000;
+
+/** Runs `fn`, asserts it ended within `bound` ms, and returns its result with the time taken. */
+export async function bounded(fn, bound = BOUND_MS) {
+  const started = performance.now();
+  const result = await fn();
+  const ms = Math.round(performance.now() - started);
+  assert.ok(ms < bound, `took ${ms} ms, over the bound of ${bound} ms`);
+  return { ...result, ms };
+}
+
+/** Asserts a JSON error answer with this status and code. */
+export function assertError(response, status, code) {
+  assert.equal(response.status, status, response.text);
+  assert.match(response.headers.get("content-type") ?? "", /^application\/json/, response.text);
+  assert.equal(response.json?.error?.code, code, response.text);
+  assert.equal(typeof response.json.error.message, "string");
+}
+
+/** What is stored about a connection's tokens, sealed, exactly as the object keeps it. */
+export async function storedTokenRecords(worker, id) {
+  return {
+    tokens: await worker.hook("raw", { id, key: "tokens" }),
+    tokenState: await worker.hook("raw", { id, key: "tokenState" }),
+  };
+}
+
+/** Every stored record of each connection, the listing, and each connection's view. */
+export async function snapshot(worker, ids) {
+  const listing = await worker.admin("/api/connections");
+  assert.equal(listing.status, 200, listing.text);
+  const connections = {};
+  for (const id of ids) {
+    const view = await worker.admin(`/api/connections/${id}`);
+    const keys = (await worker.hook("keys", { id })).sort();
+    const records = {};
+    for (const key of keys) records[key] = await worker.hook("raw", { id, key });
+    connections[id] = { status: view.status, view: view.json, records };
+  }
+  return { listing: listing.json, connections };
+}
+
+/**
+ * Creates an OAuth connection, authorizes it at the stand-in, and marks its access token as expired
+ * (same token, expiry in the past) so that the next use needs a refresh. Returns the tokens.
+ */
+export async function connectedAndExpired(worker, standin, id, extra = {}) {
+  const created = await worker.putConnection(id, oauthSettings(standin, extra));
+  assert.equal(created.status, 201, created.text);
+  const { page } = await connect(worker, id, standin);
+  assert.equal(page.status, 200, page.text);
+  const tokens = await worker.storedTokens(id);
+  assert.ok(tokens.accessToken);
+  await worker.hook("expire-access-token", { id, expiresAt: Date.now() - 1000 });
+  return worker.storedTokens(id);
+}
+
+/** Whether the stored token state describes exactly the stored token set (never half-written). */
+export function assertConsistent(tokens, tokenState) {
+  assert.equal(tokenState?.state, "active");
+  assert.deepEqual(tokenState.meta, {
+    issuedAt: tokens.issuedAt,
+    expiresAt: tokens.expiresAt,
+    refreshExpiresAt: tokens.refreshExpiresAt,
+    hasRefreshToken: Boolean(tokens.refreshToken),
+  });
+}
+
+/**
+ * A loopback "token endpoint" that passes every request on to the stand-in's /oauth_token.do and
+ * relays the answer, unless told to answer 429 with a Retry-After (for the next `count` calls, or
+ * until reset). Counts the calls it received.
+ */
+export async function startTokenFront(standin) {
+  let rateLimit = null;
+  let calls = 0;
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (chunk) => chunks.push(chunk));
+    req.on("end", async () => {
+      calls += 1;
+      if (rateLimit) {
+        const { retryAfter } = rateLimit;
+        if (rateLimit.count !== undefined && --rateLimit.count <= 0) rateLimit = null;
+        res.writeHead(429, { "content-type": "application/json;charset=UTF-8", "retry-after": String(retryAfter) });
+        res.end(JSON.stringify({ error: "server_error", error_description: "Too many requests" }));
+        return;
+      }
+      try {
+        const upstream = await fetch(`${standin.url}/oauth_token.do`, {
+          method: req.method,
+          headers: { "content-type": req.headers["content-type"] ?? "", accept: "application/json" },
+          body: req.method === "POST" ? Buffer.concat(chunks) : undefined,
+          signal: AbortSignal.timeout(5000),
+        });
+        const body = Buffer.from(await upstream.arrayBuffer());
+        const headers = { "content-type": upstream.headers.get("content-type") ?? "application/json" };
+        if (upstream.headers.has("retry-after")) headers["retry-after"] = upstream.headers.get("retry-after");
+        res.writeHead(upstream.status, headers);
+        res.end(body);
+      } catch {
+        res.socket?.destroy();
+      }
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    tokenUrl: `http://127.0.0.1:${server.address().port}/oauth_token.do`,
+    rateLimit(retryAfter, count) {
+      rateLimit = { retryAfter, count };
+    },
+    reset() {
+      rateLimit = null;
+      calls = 0;
+    },
+    get calls() {
+      return calls;
+    },
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    }),
+  };
+}
