@@ -1,0 +1,113 @@
+// The two workers under test, started the same way and driven through the same HTTP calls: the
+// product's worker (wrangler.toml at the repository root) and the oauth4webapi comparison worker
+// (bench/oauth4webapi-worker/). Connections are created with the admin API, and OAuth tokens are
+// obtained the way a user does: Generate, the stand-in's login and consent pages (authorizeOverHttp),
+// then the worker's own callback, so each worker exchanges the code with its own library.
+
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+
+import { authorizeOverHttp } from "../tests/servicenow-standin/authorize.js";
+import { REPO, startWorker } from "./processes.mjs";
+
+export const OURS = "ours";
+export const THEIRS = "oauth4webapi";
+
+const CONFIGS = {
+  [OURS]: path.join(REPO, "wrangler.toml"),
+  [THEIRS]: path.join(REPO, "bench/oauth4webapi-worker/wrangler.toml"),
+};
+
+/** HTTP calls to one running worker, with its admin token. */
+export class WorkerClient {
+  constructor(name, server, adminToken) {
+    this.name = name;
+    this.server = server;
+    this.url = server.url;
+    this.adminToken = adminToken;
+  }
+
+  get adminHeaders() {
+    return { authorization: `Bearer ${this.adminToken}` };
+  }
+
+  async api(route, { method = "GET", body, timeoutMs = 30_000 } = {}) {
+    const response = await fetch(`${this.url}${route}`, {
+      method,
+      headers: { ...this.adminHeaders, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    try {
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    } catch {
+      throw new Error(`${this.name}: ${method} ${route} answered ${response.status} with no JSON: ${text.slice(0, 200)}`);
+    }
+  }
+
+  async put(id, settings) {
+    const answer = await this.api(`/api/connections/${id}`, { method: "PUT", body: settings });
+    if (answer.status !== 200 && answer.status !== 201) {
+      throw new Error(`${this.name}: PUT ${id} answered ${answer.status} ${JSON.stringify(answer.body?.code ?? null)}`);
+    }
+  }
+
+  /** Generate, log in and consent at the stand-in, then the worker's callback. */
+  async authorize(id, user) {
+    const generated = await this.api(`/api/connections/${id}/oauth/generate`, { method: "POST" });
+    if (generated.status !== 200) throw new Error(`${this.name}: Generate answered ${generated.status}`);
+    const location = await authorizeOverHttp(generated.body.authorizationUrl, {
+      username: user.user_name, password: user.password,
+    });
+    const callback = await fetch(location, { signal: AbortSignal.timeout(30_000) });
+    await callback.arrayBuffer();
+    if (callback.status !== 200) throw new Error(`${this.name}: the OAuth callback answered ${callback.status}`);
+  }
+
+  async test(id) {
+    const answer = await this.api(`/api/connections/${id}/test`, { method: "POST" });
+    if (answer.status !== 200) throw new Error(`${this.name}: Test Connection answered ${answer.status}`);
+    return answer.body;
+  }
+
+  /** One forwarded GET; resolves with its status and time to the whole body (ms). */
+  async forward(id, pathAndQuery, timeoutMs = 60_000) {
+    const started = performance.now();
+    const response = await fetch(`${this.url}/api/connections/${id}/now/${pathAndQuery}`, {
+      headers: this.adminHeaders,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.arrayBuffer();
+    return { status: response.status, ms: performance.now() - started };
+  }
+}
+
+/** Starts both workers, one after the other, with the same settings; registers their callbacks. */
+export async function startWorkers({ standin, logDir }) {
+  const adminToken = randomBytes(24).toString("base64url");
+  const secrets = { ADMIN_TOKEN: adminToken, SEALING_KEY: randomBytes(32).toString("base64") };
+  const clients = {};
+  for (const name of [OURS, THEIRS]) {
+    const server = await startWorker({
+      name, config: CONFIGS[name], secrets, vars: { ALLOW_INSECURE_LOOPBACK: "true" }, logDir,
+    });
+    clients[name] = new WorkerClient(name, server, adminToken);
+  }
+  const client = standin.seed.clients.find((c) => c.clientId === "standin-client");
+  await standin.addRedirectUri(client.clientId, client.clientSecret, [
+    ...client.redirectUris, ...Object.values(clients).map((c) => `${c.url}/oauth2/callback`),
+  ]);
+  return clients;
+}
+
+/** The settings of the benchmark's connections: OAuth with the seeded client, Basic as admin. */
+export function connectionSettings(standin) {
+  const client = standin.seed.clients.find((c) => c.clientId === "standin-client");
+  const admin = standin.seed.users.find((u) => u.user_name === "admin");
+  return {
+    admin,
+    oauth: { baseUrl: `${standin.url}/api/now/v2`, authType: "oauth2", clientId: client.clientId, clientSecret: client.clientSecret },
+    basic: { baseUrl: `${standin.url}/api/now/v2`, authType: "basic", username: admin.user_name, password: admin.password },
+  };
+}
