@@ -5,7 +5,8 @@
 // - V8 CPU profiles of the per-operation loop (`node --cpu-prof`) on that build, so wasm frames have
 //   names, summarised as self time per function;
 // - a CPU profile of a worker's isolate taken over the DevTools protocol of `wrangler dev` while wrk
-//   loads it (Durable Objects run in the same isolate locally), summarised the same way.
+//   loads it (Durable Objects run in the same isolate locally), summarised the same way; there the
+//   shipped .wasm runs, whose frames have no names, so they count as one layer.
 
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -26,7 +27,10 @@ export function buildProfilingPackage() {
     ...process.env,
     CARGO_TARGET_DIR: path.join(WORK, "target"),
     CARGO_PROFILE_RELEASE_STRIP: "false",
-    RUSTFLAGS: '--cfg aes_backend_soft="compact" --cfg sha2_backend_soft="compact"',
+    // The flags of scripts/build.sh, so the code is byte for byte the shipped one (only the sections
+    // that stripping drops differ) and its names also fit profiles of pkg/.
+    RUSTFLAGS: '--cfg aes_backend_soft="compact" --cfg sha2_backend_soft="compact" '
+      + `--remap-path-prefix=${process.env.CARGO_HOME ?? path.join(process.env.HOME ?? "", ".cargo")}=cargo --remap-path-prefix=${REPO.replace(/\/$/, "")}=.`,
   };
   execFileSync("cargo", ["build", "--quiet", "--locked", "--release", "--target", "wasm32-unknown-unknown"], {
     cwd: REPO, env, stdio: ["ignore", "ignore", "inherit"], timeout: 15 * 60_000,
@@ -178,10 +182,13 @@ export function wasmSizeProfile({ top = 10 } = {}) {
     return { name, crate: crateOf(name), size };
   });
   const code = bodies.reduce((a, b) => a + b, 0);
+  const shipped = parseWasm(readFileSync(path.join(REPO, "pkg/servicenow_connection_bg.wasm")));
   const byCrate = new Map();
   for (const f of functions) byCrate.set(f.crate, (byCrate.get(f.crate) ?? 0) + f.size);
   const sectionSize = (id) => sections.filter((s) => s.id === id).reduce((a, s) => a + s.size, 0);
   return {
+    shipped_code_bytes: shipped.bodies.reduce((a, b) => a + b, 0),
+    shipped_functions: shipped.bodies.length,
     code_bytes: code,
     data_bytes: sectionSize(11),
     functions: functions.length,
@@ -195,6 +202,8 @@ export function wasmSizeProfile({ top = 10 } = {}) {
 /** Self time per function of a V8 CPU profile (the .cpuprofile format), largest first. */
 export function summarizeCpuProfile(profile, { top = 12 } = {}) {
   const self = new Map();
+  const categories = new Map();
+  const readable = (name) => demangle(name || "(anonymous)");
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const deltas = profile.timeDeltas ?? [];
   let total = 0;
@@ -203,15 +212,34 @@ export function summarizeCpuProfile(profile, { top = 12 } = {}) {
     const dt = deltas[i] ?? 0;
     const frame = node.callFrame;
     if (frame.functionName === "(idle)" || frame.functionName === "(program)") continue;
-    const where = frame.url ? path.basename(frame.url.split("?")[0]) : "";
-    const key = `${demangle(frame.functionName || "(anonymous)")}${where ? ` (${where})` : ""}`;
+    const where = frame.url && !frame.url.startsWith("wasm://") ? path.basename(frame.url.split("?")[0]) : "";
+    const name = readable(frame.functionName);
+    const key = `${name}${where ? ` (${where})` : ""}`;
     self.set(key, (self.get(key) ?? 0) + dt);
+    const category = categoryOf(frame, name);
+    categories.set(category, (categories.get(category) ?? 0) + dt);
     total += dt;
   }
   return {
     total_ms: total / 1000,
     top: [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, us]) => ({ fn, ms: us / 1000, share: us / total })),
+    categories: [...categories].sort((a, b) => b[1] - a[1]).map(([category, us]) => ({ category, ms: us / 1000, share: us / total })),
   };
+}
+
+/** A coarse owner for a profile frame, so a summary can say which layer the time goes to. */
+function categoryOf(frame, name) {
+  const url = frame.url ?? "";
+  if (frame.functionName === "(garbage collector)") return "garbage collection";
+  if (url.startsWith("wasm://") || /^wasm-function\[/.test(frame.functionName)) return "wasm (the core)";
+  if (/servicenow_connection_core\.js$/.test(url) || /^__wbg|^__wbindgen|^(pass|get)[A-Za-z]*(ToWasm|FromWasm)0$/.test(name)) return "wasm-bindgen glue (values in and out)";
+  if (/servicenow_connection\.js$/.test(url)) return "entry module (send)";
+  if (/abort_controller|js_transferable|timers/.test(url)) return "AbortController and timer (the request time limit)";
+  if (/undici|webstreams|fetch|blob|encoding/.test(url)) return "Response and body reading (undici)";
+  if (/oauth4webapi/.test(url)) return "oauth4webapi";
+  if (url === "") return "runtime built-ins (no script)";
+  if (url.startsWith("node:") || url.includes("internal/")) return "Node internals";
+  return `script ${path.basename(url.split("?")[0])}`;
 }
 
 /** Profiles ours alone running `operation` of ops.mjs for a few seconds, on the named build. */
@@ -277,6 +305,8 @@ export async function workerCpuProfile(worker, load) {
     await devtools.send("Profiler.start");
     await load();
     const { profile } = await withTimeout("collecting the worker's profile", 60_000, devtools.send("Profiler.stop"));
+    // The shipped .wasm has no names (wasm-bindgen keeps a different set of functions in the
+    // unstripped build, so its names cannot be lent): wasm frames count as one layer here.
     return summarizeCpuProfile(profile);
   } finally {
     devtools.close();

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 
 import { authorizeOverHttp } from "../tests/servicenow-standin/authorize.js";
-import { REPO, startWorker } from "./processes.mjs";
+import { REPO, sleep, startWorker } from "./processes.mjs";
 
 export const OURS = "ours";
 export const THEIRS = "oauth4webapi";
@@ -25,6 +25,7 @@ export class WorkerClient {
     this.server = server;
     this.url = server.url;
     this.adminToken = adminToken;
+    this.restarts = 0;
   }
 
   get adminHeaders() {
@@ -32,13 +33,22 @@ export class WorkerClient {
   }
 
   async api(route, { method = "GET", body, timeoutMs = 30_000 } = {}) {
-    const response = await fetch(`${this.url}${route}`, {
-      method,
-      headers: { ...this.adminHeaders, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.text();
+    let response;
+    let text;
+    for (let attempt = 0; ; attempt += 1) {
+      response = await fetch(`${this.url}${route}`, {
+        method,
+        headers: { ...this.adminHeaders, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+      // wrangler dev's proxy answers this when it restarted the worker under a request, which it
+      // then never saw; the proxy itself asks for the request to be sent again. Counted and reported.
+      if (response.status !== 503 || !text.startsWith("Your worker restarted mid-request") || attempt >= 3) break;
+      this.restarts += 1;
+      await sleep(500);
+    }
     try {
       return { status: response.status, body: text ? JSON.parse(text) : null };
     } catch {
