@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (scripts/setup.sh --browser), then runs every check and
-# every suite: Rust format, lints and native tests; the wasm build and its size report; the stand-in's
-# own tests; the package in Node against the stand-in; the worker in workerd; the page in Chromium.
+# every suite: Rust format, lints and native tests (property tests included); the wasm build and its
+# size report; the stand-in's own tests; the package in Node against the stand-in; the worker in
+# workerd; the page in Chromium; the fault and hostile-input suites; and a check that no secret
+# appeared in any transcript of the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false
@@ -18,12 +20,12 @@ cargo test --locked --quiet
 step "build pkg/"
 ./scripts/build.sh
 ./scripts/size.sh
-for suite in standin pkg worker browser; do
-  dir=tests/$suite
-  [ "$suite" = standin ] && dir=tests/servicenow-standin/test
-  if [ -d "$dir" ]; then
-    step "tests: $suite"
-    npm run --silent "test:$suite"
-  fi
+# The suites write transcripts of what clients and logs see; the leak check reads them at the end.
+node tests/hardening/leak-check.mjs --clear
+for suite in standin pkg worker browser hardening; do
+  step "tests: $suite"
+  npm run --silent "test:$suite"
 done
+step "leak check: no secret in any transcript"
+npm run --silent test:leak-check
 step "all tests passed"

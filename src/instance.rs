@@ -110,10 +110,11 @@ impl TestResult {
             }
             _ => TestCode::UnexpectedResponse,
         };
-        let hint = match code {
-            TestCode::ReauthorizationRequired => Some(HINT_GENERATE),
-            TestCode::Hibernating => Some(HINT_HIBERNATING),
-            TestCode::Unreachable => Some(HINT_UNREACHABLE),
+        let hint = match (code, error.code) {
+            (TestCode::ReauthorizationRequired, _) => Some(HINT_GENERATE),
+            (TestCode::Hibernating, _) => Some(HINT_HIBERNATING),
+            (TestCode::Unreachable, ErrorCode::Timeout) => Some(HINT_SLOW),
+            (TestCode::Unreachable, _) => Some(HINT_UNREACHABLE),
             _ => None,
         };
         Self {
@@ -130,8 +131,10 @@ const HINT_HIBERNATING: &str =
     "Sign in to the instance (or the developer portal) to wake it, then test again.";
 const HINT_UNREACHABLE: &str =
     "Check the host name in the Base URL and that the instance can be reached from here.";
-const HINT_FORBIDDEN: &str = "The user lacks the roles for this check: Test Connection reads one row of sys_db_object, so the user needs read access to sys_db_object (for example the admin role, or a role granted read by an ACL). A 403 can also come from an ACL or a business rule.";
-const HINT_NOT_FOUND: &str = "Check the API path and version in the Base URL (/api/now, /api/now/v1 or /api/now/v2) and that the REST Table API is active on this instance. A 404 can also come from an ACL hiding the table.";
+const HINT_SLOW: &str =
+    "The instance may be slow or overloaded: try again, or allow more time (timeoutMs).";
+const HINT_FORBIDDEN: &str = "Check the user's roles: Test Connection reads one row of sys_db_object, which needs read access to sys_db_object (admin, or a role an ACL grants read). A 403 can also come from an ACL or business rule.";
+const HINT_NOT_FOUND: &str = "Check the API path and version in the Base URL (/api/now, /api/now/v1 or /api/now/v2) and that the Table API is active. A 404 can also come from an ACL hiding the table.";
 const HINT_BASIC_REFUSED: &str = "Check the user name and password. If they are right, Basic authentication may be disabled on this instance: use OAuth 2.0 instead.";
 const HINT_TOKEN_REFUSED: &str =
     "The access token was refused (expired or revoked). Click Generate to get a new one.";
@@ -348,7 +351,7 @@ pub(crate) fn transport_error(error: TransportError, target: &str, timeout_ms: u
         ),
         TransportError::Timeout => Error::new(
             ErrorCode::Timeout,
-            format!("{target} did not answer within {timeout_ms} ms."),
+            format!("No answer from {target} within {timeout_ms} ms."),
         ),
     }
 }
@@ -403,6 +406,18 @@ fn check_api_path(path: &str) -> Result<(), Error> {
         };
         if decoded == "." || decoded == ".." {
             return refuse("contains a dot segment");
+        }
+        // `%25` followed by an escape of a dot, slash or backslash: harmless for a server that
+        // decodes once, a traversal for one that decodes twice.
+        let double_encoded = segment.as_bytes().windows(5).any(|w| {
+            w.get(..3) == Some(b"%25".as_slice())
+                && matches!(
+                    w.get(3..).map(<[u8]>::to_ascii_lowercase).as_deref(),
+                    Some(b"2e" | b"2f" | b"5c")
+                )
+        });
+        if double_encoded {
+            return refuse("contains a double-encoded dot, slash or backslash");
         }
         if decoded
             .chars()
@@ -648,6 +663,7 @@ mod tests {
         let result = pollster::block_on(test_connection(&slow, &basic(), None, NOW));
         assert_eq!(result.code, TestCode::Unreachable);
         assert!(result.message.contains("15000 ms"));
+        assert!(result.hint.as_deref().unwrap().contains("slow"));
         let never = |_: HttpRequest| async { panic!("no request expected") };
         let result = pollster::block_on(test_connection(&never, &oauth(), None, NOW));
         assert_eq!(result.code, TestCode::ReauthorizationRequired);
@@ -732,6 +748,9 @@ mod tests {
             "table/x%0d%0aHost:evil",
             "table/x%",
             "table/x%zz",
+            "table/%252e%252e%252fx",
+            "table/%252F",
+            "table/x%255Cy",
             "table/x y",
             "table/é",
             "table/x?y",

@@ -281,26 +281,18 @@ impl Parser<'_> {
         u32::from_str_radix(text, 16).ok()
     }
 
+    /// A `\\u` escape, or a surrogate pair of two. A lone surrogate is refused: it stands for no
+    /// character, and replacing it would make two different inputs read the same.
     fn unicode_escape(&mut self) -> Option<char> {
         let high = self.hex4()?;
         let code = if (0xD800..0xDC00).contains(&high) {
-            // A surrogate pair is two escapes; anything else leaves the high half alone.
-            let save = self.at;
-            let low = (self.expect(b"\\u").is_some())
-                .then(|| self.hex4())
-                .flatten()
-                .filter(|low| (0xDC00..0xE000).contains(low));
-            match low {
-                Some(low) => 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00),
-                None => {
-                    self.at = save;
-                    0xFFFD
-                }
-            }
+            self.expect(b"\\u")?;
+            let low = self.hex4().filter(|low| (0xDC00..0xE000).contains(low))?;
+            0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
         } else {
             high
         };
-        Some(char::from_u32(code).unwrap_or('\u{fffd}'))
+        char::from_u32(code)
     }
 }
 
@@ -478,13 +470,17 @@ mod tests {
 
     #[test]
     fn decodes_string_escapes() {
-        let object = parse(r#"{"s":"a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00\ud800x"}"#).unwrap();
-        assert_eq!(
-            string(&object, "s"),
-            Some("a\"b\\c/d\u{8}\u{c}\n\r\té😀\u{fffd}x")
-        );
+        let object = parse(r#"{"s":"a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00x"}"#).unwrap();
+        assert_eq!(string(&object, "s"), Some("a\"b\\c/d\u{8}\u{c}\n\r\té😀x"));
         let raw = parse("{\"s\":\"é\"}").unwrap();
         assert_eq!(string(&raw, "s"), Some("é"));
+        for lone in [
+            r#"{"s":"\ud800x"}"#,
+            r#"{"s":"\udc00"}"#,
+            r#"{"s":"\ud800\u0041"}"#,
+        ] {
+            assert!(parse(lone).is_none(), "{lone}");
+        }
     }
 
     #[test]

@@ -111,29 +111,6 @@ pub(crate) fn validate_options(value: &Value) -> ValidateOptions {
     }
 }
 
-/// A token set, or `None` for `null`/`undefined`.
-pub(crate) fn tokens(value: &Value) -> Result<Option<TokenSet>, Error> {
-    match value {
-        Value::Null => return Ok(None),
-        Value::Object(_) => {}
-        _ => return Err(wrong_type("tokens")),
-    }
-    let access_token = text(value, "accessToken", "accessToken")?
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| wrong_type("accessToken"))?;
-    Ok(Some(TokenSet {
-        access_token: Secret::new(access_token),
-        refresh_token: text(value, "refreshToken", "refreshToken")?
-            .filter(|t| !t.is_empty())
-            .map(Secret::new),
-        token_type: "Bearer".to_owned(),
-        scope: text(value, "scope", "scope")?,
-        issued_at_ms: timestamp(value, "issuedAt")?.unwrap_or(0),
-        expires_at_ms: timestamp(value, "expiresAt")?,
-        refresh_expires_at_ms: timestamp(value, "refreshExpiresAt")?,
-    }))
-}
-
 /// A token set's times only (`TokenTimes`): what the freshness policy reads, so that a caller that
 /// keeps tokens sealed can ask without opening them. `hasRefreshToken: true` stands for a refresh
 /// token; a full `TokenSet` reads as well. `None` for `null`/`undefined`.
@@ -154,6 +131,22 @@ pub(crate) fn token_times(value: &Value) -> Result<Option<TokenSet>, Error> {
         expires_at_ms: timestamp(value, "expiresAt")?,
         refresh_expires_at_ms: timestamp(value, "refreshExpiresAt")?,
     }))
+}
+
+/// A token set, or `None` for `null`/`undefined`.
+pub(crate) fn tokens(value: &Value) -> Result<Option<TokenSet>, Error> {
+    let Some(mut tokens) = token_times(value)? else {
+        return Ok(None);
+    };
+    tokens.access_token = text(value, "accessToken", "accessToken")?
+        .filter(|t| !t.is_empty())
+        .map(Secret::new)
+        .ok_or_else(|| wrong_type("accessToken"))?;
+    tokens.refresh_token = text(value, "refreshToken", "refreshToken")?
+        .filter(|t| !t.is_empty())
+        .map(Secret::new);
+    tokens.scope = text(value, "scope", "scope")?;
+    Ok(Some(tokens))
 }
 
 /// `{ code, redirectUri, codeVerifier }`; absent members read as empty and are refused later.
@@ -330,22 +323,37 @@ pub(crate) fn callback(callback: &Callback) -> String {
     }
 }
 
-/// An input that is not JSON (too large, or `JSON.stringify` refused it) as an error for `field`.
+/// An input that is not plain data (`JSON.stringify` refused it, or a wrong argument) as an error
+/// for `field`.
 pub(crate) fn unreadable(field: &'static str) -> Error {
+    unreadable_because(field, "it must be plain data (objects, strings, numbers)")
+}
+
+fn unreadable_because(field: &'static str, why: &str) -> Error {
     Error::new(
         ErrorCode::Field(FieldCode::InvalidType),
-        format!(
-            "{} could not be read: it must be plain JSON data of at most {} bytes.",
-            label(field),
-            MAX_INPUT_BYTES
-        ),
+        format!("{} could not be read: {why}.", label(field)),
     )
     .with_field(field)
 }
 
 /// Parses an argument's JSON text.
 pub(crate) fn parse_argument(text: &str, field: &'static str) -> Result<Value, Error> {
-    json::parse_value(text.as_bytes(), MAX_INPUT_BYTES).ok_or_else(|| unreadable(field))
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(unreadable_because(
+            field,
+            &format!("it is larger than {MAX_INPUT_BYTES} bytes"),
+        ));
+    }
+    json::parse_value(text.as_bytes(), MAX_INPUT_BYTES).ok_or_else(|| {
+        unreadable_because(
+            field,
+            &format!(
+                "it must be plain data nested at most {} levels deep, with valid text",
+                json::MAX_DEPTH
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

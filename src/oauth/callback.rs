@@ -49,8 +49,17 @@ pub fn parse_callback(query: &str) -> Result<Callback, Error> {
     let mut error = None;
     let mut description = None;
     let mut issuer = None;
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        let (slot, field) = match key.as_ref() {
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (Some(key), Some(value)) = (decode_component(key), decode_component(value)) else {
+            return Err(FieldError::new(
+                "query",
+                FieldCode::InvalidUrl,
+                "The callback query is not valid percent-encoded UTF-8.",
+            )
+            .into());
+        };
+        let (slot, field) = match key.as_str() {
             "code" => (&mut code, "code"),
             "state" => (&mut state, "state"),
             "error" => (&mut error, "error"),
@@ -66,7 +75,7 @@ pub fn parse_callback(query: &str) -> Result<Callback, Error> {
             )
             .into());
         }
-        *slot = Some(value.into_owned());
+        *slot = Some(value);
     }
     let state = state.filter(|s| !s.is_empty());
     if let Some(state) = &state {
@@ -89,6 +98,28 @@ pub fn parse_callback(query: &str) -> Result<Callback, Error> {
         state,
         issuer: issuer.map(|i| server_text(&i)),
     })
+}
+
+/// One `application/x-www-form-urlencoded` name or value: `+` is a space and `%XX` a byte; the
+/// bytes must be UTF-8. `None` for a broken escape or invalid UTF-8, which no server sends: such a
+/// query is refused rather than repaired.
+fn decode_component(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = core::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
 }
 
 /// RFC 9207: when the authorization server names itself in `iss`, it must be this connection's.
@@ -205,9 +236,23 @@ mod tests {
     }
 
     #[test]
-    fn invalid_percent_encoding_is_kept_lossily() {
-        // form_urlencoded replaces invalid UTF-8 instead of failing; the state will simply not match.
-        let parsed = parse_callback("code=a&state=%FF").unwrap();
-        assert!(matches!(parsed, Callback::Code { state, .. } if state == "\u{fffd}"));
+    fn broken_encoding_is_refused() {
+        for query in [
+            "code=a&state=%FF",
+            "code=a%2&state=s",
+            "code=a%zz&state=s",
+            "state=s&code=%",
+        ] {
+            let error = parse_callback(query).unwrap_err();
+            assert_eq!(
+                (error.code.as_str(), error.field),
+                ("invalid_url", Some("query")),
+                "{query}"
+            );
+        }
+        let spaced = parse_callback("code=a+b%20c&state=%C3%A9&&x").unwrap();
+        assert!(
+            matches!(spaced, Callback::Code { code, state, .. } if code.expose() == "a b c" && state == "é")
+        );
     }
 }

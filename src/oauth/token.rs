@@ -239,11 +239,11 @@ fn token_error(response: &HttpResponse, grant: Grant, now_ms: u64) -> Error {
         ),
         (_, Some("invalid_grant")) => (
             ErrorCode::InvalidGrant,
-            "The authorization code was refused (expired, already used, or issued for another redirect URL). Generate again.".to_owned(),
+            "The authorization code was refused (expired, used, or for another redirect URL). Generate again.".to_owned(),
         ),
         (401, _) | (_, Some("access_denied")) => (
             ErrorCode::AccessDenied,
-            "The instance refused the code exchange (access_denied): check the Client ID, Client Secret and the redirect URL registered in ServiceNow, then Generate again.".to_owned(),
+            "The instance refused the code exchange (access_denied): check the Client ID, Client Secret and registered redirect URL, then Generate again.".to_owned(),
         ),
         (_, Some("invalid_request")) => (
             ErrorCode::InvalidRequest,
@@ -801,7 +801,11 @@ mod tests {
         let error =
             pollster::block_on(refresh_tokens(&slow, &config(None), &issued(), NOW)).unwrap_err();
         assert_eq!(error.code, ErrorCode::Timeout);
-        assert!(error.message.contains("15000 ms"));
+        assert!(
+            error
+                .message
+                .starts_with("No answer from the token endpoint within 15000 ms")
+        );
     }
 
     #[test]
