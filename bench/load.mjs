@@ -62,9 +62,13 @@ export async function runWrk({ url, method = "GET", headers = {}, connections, s
     child.kill("SIGKILL");
     throw error;
   }
-  const cpu = cpuMs(pids) - cpuBefore;
+  // A workerd that was replaced during the run (wrangler dev restarted it) took its CPU time along.
+  const pidsAfter = cpuPids();
+  const samePids = pids.length === pidsAfter.length && pids.every((pid) => pidsAfter.includes(pid));
+  const cpu = samePids ? cpuMs(pids) - cpuBefore : null;
   if (code !== 0) throw new Error(`wrk failed (${code}): ${output.slice(-500)}`);
   const result = parseWrk(output);
-  result.cpu_ms_per_request = result.requests ? cpu / result.requests : null;
+  result.cpu_ms_per_request = result.requests && cpu !== null ? cpu / result.requests : null;
+  result.restarted = !samePids;
   return result;
 }

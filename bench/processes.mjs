@@ -136,7 +136,8 @@ export async function startWorker({ name, config, secrets, vars = {}, logDir }) 
   ];
   const log = openFileFor(logFile);
   const child = spawn(path.join(REPO, "node_modules/.bin/wrangler"), args, {
-    cwd: REPO,
+    // wrangler writes its build output (.wrangler/) next to the config, in the copy.
+    cwd: path.dirname(config),
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
     stdio: ["ignore", log, log],
   });

@@ -271,7 +271,7 @@ async function profileThroughputMisses(r) {
       try {
         found[scenario.key][name] = await part(`worker CPU profile, ${name}, ${scenario.label}`, 300, () => profile.workerCpuProfile(worker, () => runWrk({
           url: `${worker.url}/api/connections/${scenario.id}/${scenario.route}`,
-          method: scenario.method, headers: worker.adminHeaders, connections: SETTINGS.connections, seconds: Math.min(5, SETTINGS.seconds),
+          method: scenario.method, headers: worker.adminHeaders, connections: SETTINGS.connections, seconds: Math.min(3, SETTINGS.seconds),
         })));
       } catch (error) {
         found[scenario.key][name] = { error: error.message };
@@ -332,6 +332,11 @@ function report(r, table, profileNotes, m, seconds) {
     `Refresh storm: each N uses a new OAuth connection whose token was issued with a 2 s lifetime and is dead at both ends when the N requests are fired; the calls are the stand-in's refresh_token grants during the storm. The oauth4webapi worker also keeps one refresh promise in its object, so it too calls once.`,
     `Many connections: Basic connections (OAuth ones would add one sealed token set each, sized in the table). Storage is the growth of the persist dir (one SQLite database per Durable Object, plus the registry's entries for ours).`,
   ];
+  const restartedLoads = throughput.SCENARIOS.flatMap((scenario) => [OURS, THEIRS]
+    .filter((name) => r.throughput[scenario.key][name].restarted).map((name) => `${scenario.label} (${name})`));
+  if (restartedLoads.length > 0) {
+    notes.push(`The worker's workerd was replaced during these loads, so their CPU per request is not known and their rates are suspect: ${restartedLoads.join(", ")}.`);
+  }
   const restarts = Object.values(r.workers).filter((w) => w.restarts > 0);
   if (restarts.length > 0) {
     notes.push(`wrangler dev restarted a worker under a request (its proxy's "Your worker restarted mid-request" 503) ${restarts.map((w) => `${w.restarts} times for ${w.name}`).join(" and ")}; those admin-API requests were sent again, as the proxy asks.`);

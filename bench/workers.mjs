@@ -5,18 +5,33 @@
 // then the worker's own callback, so each worker exchanges the code with its own library.
 
 import { randomBytes } from "node:crypto";
+import { cpSync } from "node:fs";
 import path from "node:path";
 
 import { authorizeOverHttp } from "../tests/servicenow-standin/authorize.js";
-import { REPO, sleep, startWorker } from "./processes.mjs";
+import { REPO, sleep, startWorker, tempDir } from "./processes.mjs";
 
 export const OURS = "ours";
 export const THEIRS = "oauth4webapi";
 
-const CONFIGS = {
-  [OURS]: path.join(REPO, "wrangler.toml"),
-  [THEIRS]: path.join(REPO, "bench/oauth4webapi-worker/wrangler.toml"),
-};
+/**
+ * Copies a worker's sources into a temp dir and returns its wrangler.toml there. wrangler dev watches
+ * what it bundles and restarts the worker when a file changes; run from the checkout, a build or an
+ * `npm ci` by someone else on the machine would restart it in the middle of a measurement. The copy
+ * also pins the run to the pkg/ that scripts/bench.sh has just built.
+ */
+function snapshot(name) {
+  const dir = tempDir(`${name}-src`);
+  const copy = (from, to = from) => cpSync(path.join(REPO, from), path.join(dir, to), { recursive: true });
+  if (name === OURS) {
+    for (const entry of ["wrangler.toml", "worker", "pkg", "www"]) copy(entry);
+  } else {
+    copy("bench/oauth4webapi-worker/wrangler.toml", "wrangler.toml");
+    copy("bench/oauth4webapi-worker/index.js", "index.js");
+    copy("node_modules/oauth4webapi", "node_modules/oauth4webapi");
+  }
+  return path.join(dir, "wrangler.toml");
+}
 
 /** HTTP calls to one running worker, with its admin token. */
 export class WorkerClient {
@@ -100,7 +115,7 @@ export async function startWorkers({ standin, logDir }) {
   const clients = {};
   for (const name of [OURS, THEIRS]) {
     const server = await startWorker({
-      name, config: CONFIGS[name], secrets, vars: { ALLOW_INSECURE_LOOPBACK: "true" }, logDir,
+      name, config: snapshot(name), secrets, vars: { ALLOW_INSECURE_LOOPBACK: "true" }, logDir,
     });
     clients[name] = new WorkerClient(name, server, adminToken);
   }
