@@ -18,10 +18,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 
-import {
-  apiRequestUrl, authorizationHeader, authorizationRequest, exchangeCode, issuerMatches, testConnection,
-  testResultFromError, validateConfig,
-} from "./core.js";
+import { Connection, testResultFromError, validateConfig } from "./core.js";
 import { insecureLoopbackAllowed, keyring } from "./environment.js";
 import { callerResponse, sendUpstream } from "./forward.js";
 import { HttpError, emptyResponse, errorResponse, jsonResponse } from "./http.js";
@@ -60,6 +57,9 @@ export class ConnectionObject extends DurableObject {
   // States being consumed right now: a second callback with the same state must not slip in while
   // the first one is still reading storage.
   #consuming = new Set();
+  // In-memory copies of opened secrets and tokens, see #prepare and #tokens.
+  #prepared = null;
+  #openedTokens = null;
 
   constructor(ctx, env) {
     super(ctx, env);
@@ -167,9 +167,9 @@ export class ConnectionObject extends DurableObject {
       if (options.scope !== undefined && typeof options.scope !== "string") {
         throw new HttpError(400, "invalid_type", "scope must be a string.", { field: "scope" });
       }
-      const settings = await this.#settings(config, vault);
-      const normalized = normalize(settings);
-      const request = authorizationRequest(settings, {
+      const { connection } = await this.#prepare(config, vault);
+      const normalized = connection.config;
+      const request = connection.authorizationRequest({
         redirectUri: context.callbackUrl,
         statePrefix: id,
         ...(options.scope ? { scope: options.scope } : {}),
@@ -231,20 +231,20 @@ export class ConnectionObject extends DurableObject {
           `The instance refused the authorization (${callback.error}${description}). No token was stored.`);
       }
 
-      const settings = await this.#settings(config, vault);
-      const normalized = normalize(settings);
+      const { connection } = await this.#prepare(config, vault);
+      const normalized = connection.config;
       if (JSON.stringify(fingerprintOf(normalized)) !== JSON.stringify(pending.fingerprint)) {
         return outcome(409, "settings_changed",
           "The connection's settings changed after Generate was clicked. No token was stored. Click Generate again.");
       }
-      if (callback.issuer !== undefined && !issuerMatches(settings, callback.issuer)) {
+      if (callback.issuer !== undefined && !connection.issuerMatches(callback.issuer)) {
         return outcome(400, "issuer_mismatch",
           "The answer names another authorization server than this connection's instance. No token was stored.");
       }
       const codeVerifier = vault.open("codeVerifier", pending.verifier);
       let tokens;
       try {
-        tokens = await exchangeCode(settings, { code: callback.code, redirectUri: pending.redirectUri, codeVerifier });
+        tokens = await connection.exchangeCode({ code: callback.code, redirectUri: pending.redirectUri, codeVerifier });
       } catch (error) {
         return outcome(error?.code === "invalid_config" ? 409 : 502, error?.code ?? "token_exchange_failed",
           `The instance did not issue a token: ${error?.message ?? "the token request failed."}`);
@@ -280,22 +280,22 @@ export class ConnectionObject extends DurableObject {
     return this.#answer(id, async () => {
       const vault = this.#vault();
       const config = await this.#requireConfig();
-      const settings = await this.#settings(config, vault);
-      if (settings.authType !== "oauth2") return jsonResponse(200, await testConnection(settings, null));
+      const { settings, connection } = await this.#prepare(config, vault);
+      if (settings.authType !== "oauth2") return jsonResponse(200, await connection.testConnection(null));
       let tokens;
       try {
         tokens = await this.#keeper.usable();
       } catch (error) {
         return jsonResponse(200, failedTestResult(error));
       }
-      let result = await testConnection(settings, tokens);
+      let result = await connection.testConnection(tokens);
       if (result.code === "unauthorized") {
         try {
           tokens = await this.#keeper.usable({ rejected: tokens.accessToken });
         } catch (error) {
           return jsonResponse(200, failedTestResult(error));
         }
-        result = await testConnection(settings, tokens);
+        result = await connection.testConnection(tokens);
       }
       return jsonResponse(200, result);
     });
@@ -306,20 +306,20 @@ export class ConnectionObject extends DurableObject {
     return this.#answer(id, async () => {
       const vault = this.#vault();
       const config = await this.#requireConfig();
-      const settings = await this.#settings(config, vault);
-      const { timeoutMs } = normalize(settings);
-      const url = apiRequestUrl(settings, request.path, request.query || undefined);
+      const { settings, connection } = await this.#prepare(config, vault);
+      const { timeoutMs } = connection.config;
+      const url = connection.apiRequestUrl(request.path, request.query || undefined);
       const send = (authorization) => sendUpstream(url, { ...request, authorization, timeoutMs });
       if (settings.authType !== "oauth2") {
-        return await callerResponse(await send(authorizationHeader(settings, null)));
+        return await callerResponse(await send(connection.authorizationHeader(null)));
       }
       const tokens = await this.#keeper.usable();
-      let upstream = await send(authorizationHeader(settings, tokens));
+      let upstream = await send(connection.authorizationHeader(tokens));
       if (upstream.status === 401) {
         // One retry with a refreshed token (RFC 6750 §3.1); concurrent 401s share one refresh.
         await upstream.body?.cancel();
         const refreshed = await this.#keeper.usable({ rejected: tokens.accessToken });
-        upstream = await send(authorizationHeader(settings, refreshed));
+        upstream = await send(connection.authorizationHeader(refreshed));
       }
       return await callerResponse(upstream);
     });
@@ -352,29 +352,58 @@ export class ConnectionObject extends DurableObject {
     return config;
   }
 
-  /** Settings with the secret opened and the loopback switch from the worker, never from storage. */
-  async #settings(config, vault) {
-    const settings = { ...config.settings, allowInsecureLoopback: insecureLoopbackAllowed(this.env) };
+  /**
+   * The settings with the secret opened (and the loopback switch from the worker, never from
+   * storage), and the core's `Connection` prepared from them. Both are kept in memory while the
+   * stored settings and sealed secret stay the same: opening the secret and validating the settings
+   * would otherwise be repeated on every request. This object is the only writer of its storage, so
+   * the memory copy cannot go stale behind its back.
+   */
+  async #prepare(config, vault) {
     const field = SECRET_FOR_AUTH_TYPE[config.settings.authType];
+    const sealed = (await this.ctx.storage.get(SECRET_KEYS[field])) ?? null;
+    const key = JSON.stringify([config.settings, sealed, insecureLoopbackAllowed(this.env)]);
+    if (this.#prepared?.key === key) return this.#prepared;
+    const settings = { ...config.settings, allowInsecureLoopback: insecureLoopbackAllowed(this.env) };
     const secret = await vault.read(SECRET_KEYS[field], field);
     if (secret !== null) settings[field] = secret;
-    return settings;
+    let connection;
+    try {
+      connection = new Connection(settings);
+    } catch (error) {
+      if (error?.code !== "invalid_config") throw error;
+      const first = error.errors?.[0] ?? { message: error.message, field: error.field };
+      throw new HttpError(409, "invalid_config",
+        `The stored settings are not valid in this worker: ${first.message}`, { field: first.field, errors: error.errors });
+    }
+    // Keyed by what was read before opening: a re-sealed secret misses once, then hits again. The
+    // replaced Connection is not freed here: a request that began earlier may still be using it,
+    // and the runtime's finalizer releases it once nothing refers to it.
+    this.#prepared = { key, settings, connection };
+    return this.#prepared;
+  }
+
+  /** The token set, opened once per sealed value and kept while the stored blob stays the same. */
+  async #tokens(vault) {
+    const sealed = (await this.ctx.storage.get(TOKENS)) ?? null;
+    if (sealed === null) return null;
+    if (this.#openedTokens?.sealed === sealed) return this.#openedTokens.tokens;
+    const tokens = JSON.parse(await vault.read(TOKENS, "tokens"));
+    this.#openedTokens = { sealed, tokens };
+    return tokens;
   }
 
   async #load() {
     const vault = this.#vault();
     const config = await this.#requireConfig();
-    const settings = await this.#settings(config, vault);
+    const { connection } = await this.#prepare(config, vault);
     const tokenState = (await this.ctx.storage.get(TOKEN_STATE)) ?? null;
-    const sealedTokens = await vault.read(TOKENS, "tokens");
-    // Settings that no longer validate fail the refresh with invalid_config, which is never retried.
-    const checked = validateConfig(settings, { storedSecrets: SECRETS });
     return {
-      settings,
-      tokens: sealedTokens === null ? null : JSON.parse(sealedTokens),
+      connection,
+      tokens: await this.#tokens(vault),
       tokenState,
       generation: config.generation,
-      timeoutMs: checked.ok ? checked.config.timeoutMs : 0,
+      timeoutMs: connection.config.timeoutMs,
     };
   }
 
@@ -516,16 +545,6 @@ function invalidConfig(errors) {
 
 /** Validated settings for an operation; stored settings that no longer pass (e.g. after
  * ALLOW_INSECURE_LOOPBACK was turned off) stop the operation with the field errors. */
-function normalize(settings) {
-  const result = validateConfig(settings, { storedSecrets: SECRETS });
-  if (!result.ok) {
-    const first = result.errors[0];
-    throw new HttpError(409, "invalid_config",
-      `The stored settings are not valid in this worker: ${first.message}`, { field: first.field, errors: result.errors });
-  }
-  return result.config;
-}
-
 /** The body of PUT /api/connections/:id, checked for what the core does not know about. */
 function readConnectionBody(body, id) {
   const errors = [];

@@ -10,6 +10,7 @@ import { initSync } from "../pkg/servicenow_connection.js";
 initSync({ module: wasmModule });
 
 export {
+  Connection,
   Keyring,
   apiRequestUrl,
   authorizationHeader,

@@ -14,7 +14,7 @@
 
 import { HttpError } from "./http.js";
 import { REFRESH_ATTEMPTS, retryDelay } from "./backoff.js";
-import { refreshTokens, tokenStatus } from "./core.js";
+import { tokenStatus } from "./core.js";
 
 export function reauthorizationRequired(message) {
   return new HttpError(409, "reauthorization_required",
@@ -28,7 +28,7 @@ export class TokenKeeper {
   #inFlight = null;
 
   /**
-   * `host` is the connection: `load()` -> {settings, tokens, tokenState, generation, timeoutMs},
+   * `host` is the connection: `load()` -> {connection (the core's), tokens, tokenState, generation, timeoutMs},
    * `storeRefreshed(tokens, generation)` and `markReauthorizationRequired(reason, generation)`.
    */
   constructor(host) {
@@ -68,13 +68,13 @@ export class TokenKeeper {
   }
 
   async #refreshWithRetries() {
-    const { settings, tokens, tokenState, generation, timeoutMs } = await this.#host.load();
+    const { connection, tokens, tokenState, generation, timeoutMs } = await this.#host.load();
     if (!tokens) throw reauthorizationRequired(noTokenReason(tokenState));
     const started = Date.now();
     let refreshed;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        refreshed = await refreshTokens(settings, tokens);
+        refreshed = await connection.refreshTokens(tokens);
         break;
       } catch (error) {
         if (error?.code === "reauthorization_required") {
