@@ -70,6 +70,13 @@ ${connectionId ? `<p>Connection: <code>${escapeHtml(connectionId)}</code></p>` :
       try { window.opener.postMessage(data.message, origin); } catch (e) {}
     });
   }
+  // Also to same-origin pages: an authorization page that sends Cross-Origin-Opener-Policy cuts the
+  // link to the opener, and a channel of this origin still reaches the page that opened the window.
+  try {
+    var channel = new BroadcastChannel("servicenow-connection:oauth");
+    channel.postMessage(data.message);
+    channel.close();
+  } catch (e) {}
 })();
 </script>
 </body>

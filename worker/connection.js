@@ -85,6 +85,10 @@ export class ConnectionObject extends DurableObject {
       const { name, input, given } = readConnectionBody(body, id);
       const storage = this.ctx.storage;
       const existing = (await storage.get(CONFIG)) ?? null;
+      if (existing && context.createOnly) {
+        throw new HttpError(412, "connection_exists",
+          `A connection "${id}" exists already; choose another id, or edit that one.`, { field: "id" });
+      }
       const stored = [];
       for (const field of SECRETS) {
         if ((await storage.get(SECRET_KEYS[field])) !== undefined) stored.push(field);

@@ -8,7 +8,9 @@
 
 import { parseCallback } from "./core.js";
 import { callbackPage } from "./callback-page.js";
-import { adminToken, allowedOrigins, callbackUrl, keyring, publicOrigin } from "./environment.js";
+import {
+  adminToken, allowedOrigins, callbackUrl, insecureLoopbackAllowed, keyring, publicOrigin,
+} from "./environment.js";
 import { FORWARD_METHODS, forwardableHeaders } from "./forward.js";
 import { HttpError, errorResponse, jsonResponse, readBody, readJsonObject } from "./http.js";
 import { registryStub } from "./registry.js";
@@ -109,14 +111,20 @@ async function routeApi(request, env, url, route) {
   keyring(env);
 
   if (route.template === "/api/connections") {
-    return jsonResponse(200, { connections: await registryStub(env).list() });
+    // What a settings form needs to know about this worker: whether loopback http is accepted (so
+    // it validates as the worker will) and the callback URL to register in ServiceNow.
+    const worker = { allowInsecureLoopback: insecureLoopbackAllowed(env), callbackUrl: callbackUrl(env, request) };
+    return jsonResponse(200, { connections: await registryStub(env).list(), worker });
   }
   const stub = env.CONNECTIONS.get(env.CONNECTIONS.idFromName(route.id));
   switch (`${method} ${route.template}`) {
     case "GET /api/connections/:id":
       return stub.view(route.id, context(env, request));
-    case "PUT /api/connections/:id":
-      return stub.save(route.id, await readJsonObject(request), context(env, request));
+    case "PUT /api/connections/:id": {
+      // `If-None-Match: *` (RFC 9110 §13.1.2): create only; an existing connection is left alone.
+      const createOnly = request.headers.get("if-none-match")?.trim() === "*";
+      return stub.save(route.id, await readJsonObject(request), { ...context(env, request), createOnly });
+    }
     case "DELETE /api/connections/:id":
       return stub.remove(route.id);
     case "POST /api/connections/:id/oauth/generate":

@@ -279,6 +279,21 @@ describe("settings", () => {
     assert.equal(typeof byId["list-oauth"].token.refreshExpiresAt, "number");
     const ids = list.json.connections.map((c) => c.id);
     assert.deepEqual(ids, [...ids].sort());
+    // What a settings form needs from the worker itself.
+    assert.deepEqual(list.json.worker, { allowInsecureLoopback: true, callbackUrl: `${worker.origin}/oauth2/callback` });
+  });
+
+  test("If-None-Match: * creates only: an existing connection is left alone with 412", async () => {
+    const create = (body) => worker.admin("/api/connections/only-once", {
+      method: "PUT", body, headers: { "if-none-match": "*" },
+    });
+    assert.equal((await create(basicSettings(standin, "admin"))).status, 201);
+    const again = await create({ ...basicSettings(standin, "itil.user"), name: "Replaced?" });
+    assertError(again, 412, "connection_exists", "id");
+    const view = await worker.admin("/api/connections/only-once");
+    assert.equal(view.json.username, "admin");
+    // Without the header, PUT updates as before.
+    assert.equal((await worker.putConnection("only-once", basicSettings(standin, "itil.user"))).status, 200);
   });
 
   test("the view warns when the refresh token has less than 7 days left", async () => {

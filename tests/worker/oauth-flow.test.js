@@ -75,6 +75,8 @@ describe("OAuth connection", () => {
       message: "Access token received and successfully generated.",
     });
     assert.deepEqual(targetOrigins.sort(), [PAGE_ORIGIN, worker.origin].sort());
+    // Same-origin pages also hear it on a channel, even when the opener link was cut.
+    assert.match(page.text, /new BroadcastChannel\("servicenow-connection:oauth"\)/);
     assert.ok(!page.text.includes(location.searchParams.get("code")), "the code is not on the page");
     assert.ok(!page.text.includes(location.searchParams.get("state")), "the state is not on the page");
     assert.match(page.headers.get("content-security-policy"), /default-src 'none'; script-src 'nonce-/);
