@@ -25,7 +25,9 @@ export function diskUsage(dir) {
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (entry.isFile()) {
-        const stat = statSync(full);
+        // SQLite drops its -wal and -shm files when a database closes, possibly mid-walk.
+        const stat = statSync(full, { throwIfNoEntry: false });
+        if (!stat) continue;
         bytes += stat.size;
         allocated += stat.blocks * 512;
         files += 1;

@@ -307,7 +307,13 @@ export async function workerCpuProfile(worker, load) {
     const { profile } = await withTimeout("collecting the worker's profile", 60_000, devtools.send("Profiler.stop"));
     // The shipped .wasm has no names (wasm-bindgen keeps a different set of functions in the
     // unstripped build, so its names cannot be lent): wasm frames count as one layer here.
-    return summarizeCpuProfile(profile);
+    const summary = summarizeCpuProfile(profile);
+    // wrangler bundles the worker (router, Durable Objects, the package's JS and its own dev
+    // middleware) into one index.js.
+    for (const entry of summary.categories) {
+      if (entry.category === "script index.js") entry.category = "the worker's JS (router, Durable Object, wasm-bindgen glue, one bundle)";
+    }
+    return summary;
   } finally {
     devtools.close();
     await settleSockets(worker);
