@@ -5,6 +5,8 @@
 // errors next to their fields and show everything else as a message. Nothing here logs: request
 // bodies carry secrets.
 
+import { setWorkerInfo } from "./worker-info.js";
+
 /** An answer that was not a success, or no answer at all (status 0). */
 export class ApiError extends Error {
   constructor(status, { code, message, field, errors } = {}) {
@@ -27,8 +29,8 @@ export class ApiError extends Error {
  * of the admin API, so the page can ask for the token again wherever the call came from.
  */
 export function createApi({ getToken, onAdminProblem = () => {} }) {
-  async function call(method, path, body) {
-    const headers = { accept: "application/json" };
+  async function call(method, path, body, extraHeaders = {}) {
+    const headers = { accept: "application/json", ...extraHeaders };
     const token = getToken();
     if (token) headers.authorization = `Bearer ${token}`;
     const init = { method, headers, cache: "no-store", credentials: "omit", redirect: "error" };
@@ -59,14 +61,21 @@ export function createApi({ getToken, onAdminProblem = () => {} }) {
   const path = (id, tail = "") => `/api/connections/${encodeURIComponent(id)}${tail}`;
 
   return {
-    /** `[{id, name, authType, baseUrl, instanceUrl, token, updatedAt}]`, sorted by id. */
+    /**
+     * `[{id, name, authType, baseUrl, instanceUrl, token, updatedAt}]`, sorted by id; the worker's
+     * own settings that forms need (`worker` member) are recorded in worker-info.js.
+     */
     async list() {
-      return (await call("GET", "/api/connections")).connections;
+      const answer = await call("GET", "/api/connections");
+      setWorkerInfo(answer.worker);
+      return answer.connections;
     },
     /** The masked view of one connection; secrets are `{set: boolean}`. */
     get: (id) => call("GET", path(id)),
     /** Creates or replaces; only secrets present in `body` are changed. Answers the new view. */
     save: (id, body) => call("PUT", path(id), body),
+    /** Creates only: a 412 `connection_exists` when the id is taken (If-None-Match: *). */
+    create: (id, body) => call("PUT", path(id), body, { "if-none-match": "*" }),
     remove: (id) => call("DELETE", path(id)),
     /** `{authorizationUrl, expiresAt, callbackUrl}`. */
     generate: (id) => call("POST", path(id, "/oauth/generate")),

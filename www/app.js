@@ -193,22 +193,17 @@ async function main() {
       return null;
     }
     const { id, isNew } = form.read();
-    if (isNew) {
-      // PUT creates or replaces: make sure "create" does not silently overwrite another connection.
-      // (The list, not GET of the id: a 404 there would be logged by the browser as an error.)
-      const connections = await api.list();
-      list.render(connections);
-      if (connections.some((connection) => connection.id === id)) {
-        form.showServerErrors([{ field: "id", code: "taken", message: `Connection ID "${id}" is already used by another connection.` }]);
+    let view;
+    try {
+      // "Create" must never overwrite another connection: the worker refuses a taken id (412).
+      view = isNew ? await api.create(id, form.body()) : await api.save(id, form.body());
+    } catch (error) {
+      if (error.status === 412) {
+        form.showServerErrors([{ field: "id", code: error.code, message: `Connection ID "${id}" is already used by another connection.` }]);
         form.focusFirstError();
         say(statusId, "Choose another Connection ID.", "error");
         return null;
       }
-    }
-    let view;
-    try {
-      view = await api.save(id, form.body());
-    } catch (error) {
       if (error.status === 422 || error.status === 400) {
         const fieldErrors = error.errors.length > 0 ? error.errors : [{ field: error.field, message: error.message }];
         const unplaced = form.showServerErrors(fieldErrors);

@@ -10,6 +10,7 @@
 // as soon as the save succeeded or the box is cancelled. An untouched secret keeps the stored one.
 
 import { defaultOAuthUrls, suggestId, validateConnection } from "./validation.js";
+import { workerCallbackUrl } from "./worker-info.js";
 
 const SECRET_FIELDS = ["password", "clientSecret"];
 /** Settings the form edits, per authentication type (the worker keeps exactly these, plus extras). */
@@ -200,9 +201,8 @@ export function setUpConnectionForm({ tabs, onInput }) {
   }
 
   function renderCallbackUrl() {
-    // A saved connection tells which callback the worker will use (PUBLIC_URL may differ from the
-    // address this page was loaded from); before that, this page's origin is the best guess.
-    byId("callbackUrl").value = view?.callbackUrl ?? `${window.location.origin}/oauth2/callback`;
+    // A saved connection tells which callback the worker uses; before that, the worker's listing does.
+    byId("callbackUrl").value = view?.callbackUrl ?? workerCallbackUrl();
   }
 
   function changed() {

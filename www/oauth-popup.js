@@ -51,10 +51,21 @@ export function awaitAuthorization(popup, { connectionId }) {
     const started = Date.now();
     let timer = null;
 
+    // The callback page also announces on a same-origin channel, which still works when the
+    // authorization pages cut the link between the two windows (Cross-Origin-Opener-Policy).
+    const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(MESSAGE_TYPE) : null;
+
     function finish(result) {
       window.removeEventListener("message", onMessage);
+      channel?.close();
       clearInterval(timer);
       resolve(result);
+    }
+
+    function onChannelMessage(event) {
+      // Any tab of this origin hears the channel: only this connection's answer counts.
+      if (event.data?.connectionId !== connectionId) return;
+      onMessage({ origin: window.location.origin, source: popup, data: event.data });
     }
 
     function onMessage(event) {
@@ -75,6 +86,7 @@ export function awaitAuthorization(popup, { connectionId }) {
     }
 
     window.addEventListener("message", onMessage);
+    if (channel) channel.onmessage = onChannelMessage;
     timer = setInterval(() => {
       if (popup.closed) finish({ outcome: "closed" });
       else if (Date.now() - started > GIVE_UP_MS) finish({ outcome: "timeout" });

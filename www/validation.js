@@ -6,20 +6,10 @@
 // field errors are shown the same way (see form.js).
 
 import { validateConfig } from "./pkg/servicenow_connection.js";
+import { insecureLoopbackAllowed } from "./worker-info.js";
 
 export const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAME_LENGTH = 100;
-
-/**
- * Plain http:// instance URLs are accepted by the worker only for loopback hosts and only when it
- * runs with ALLOW_INSECURE_LOOPBACK=true, which is for local runs. The page cannot read that
- * variable, so it assumes the flag is on exactly when the page itself is served from a loopback
- * host (a local worker); elsewhere it applies the strict rule. If the guess is wrong, the worker's
- * 422 answer still puts the error next to the Base URL.
- */
-export function insecureLoopbackAssumed(hostname = location.hostname) {
-  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
 
 /**
  * `settings`: the non-secret fields as entered; `secrets`: values typed into secret fields;
@@ -27,7 +17,7 @@ export function insecureLoopbackAssumed(hostname = location.hostname) {
  * core's shape, including the id and name checks.
  */
 export function validateConnection({ id, name, settings, secrets, storedSecrets, isNew }) {
-  const input = { ...settings, ...secrets, allowInsecureLoopback: insecureLoopbackAssumed() };
+  const input = { ...settings, ...secrets, allowInsecureLoopback: insecureLoopbackAllowed() };
   const result = validateConfig(input, { storedSecrets });
   const errors = [...result.errors];
   if (isNew) {
@@ -58,7 +48,7 @@ export function validateConnection({ id, name, settings, secrets, storedSecrets,
 export function defaultOAuthUrls(baseUrl) {
   if (baseUrl.trim() === "") return null;
   const probe = validateConfig(
-    { baseUrl, authType: "oauth2", clientId: "probe", allowInsecureLoopback: insecureLoopbackAssumed() },
+    { baseUrl, authType: "oauth2", clientId: "probe", allowInsecureLoopback: insecureLoopbackAllowed() },
     { storedSecrets: ["clientSecret"] },
   );
   if (!probe.ok) return null;

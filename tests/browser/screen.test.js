@@ -152,6 +152,31 @@ test("a bad Base URL shows its validation error as you type, next to the field",
   }
 });
 
+test("creating never overwrites: a taken Connection ID is refused by the worker and shown next to the field", options, async () => {
+  const { page, context, problems } = await openScreen(browser, worker, { adminToken: ADMIN_TOKEN });
+  try {
+    await page.getByRole("button", { name: "New connection" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("Another basic");
+    await page.getByLabel("Connection ID").fill("basic-demo");
+    await page.getByLabel("Base URL").fill(`${standin.url}/api/now`);
+    await page.getByRole("radio", { name: "Basic" }).check();
+    await page.getByLabel("User Name").fill("admin");
+    await page.getByRole("button", { name: "Click to Set" }).first().click();
+    await page.getByRole("textbox", { name: "Password" }).fill("FAKE-typed-but-never-stored");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.locator("#connection-id-error").getByText('Connection ID "basic-demo" is already used').waitFor();
+    // The existing connection kept its settings.
+    const view = await fetch(`${worker.url}/api/connections/basic-demo`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    }).then((r) => r.json());
+    assert.equal(view.username, "itil.user");
+    // The browser logs a failed request (412) as a console error; nothing else may appear.
+    assert.deepEqual(problems.filter((p) => !/status of 412/.test(p)), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("keyboard: tabs move with the arrow keys, every control has a label, secrets open from the keyboard", options, async () => {
   const { page, context, problems } = await openScreen(browser, worker, { adminToken: ADMIN_TOKEN });
   try {
