@@ -231,7 +231,7 @@ fn is_ipv6(literal: &str) -> bool {
 
 /// RFC 3986 `pchar` (unreserved / pct-encoded / sub-delims / ":" / "@"), with `%` accepted as the
 /// start of an escape; escapes themselves are checked where they matter (`instance.rs`).
-fn is_pchar(b: u8) -> bool {
+pub(crate) fn is_pchar(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,

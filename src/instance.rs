@@ -15,7 +15,7 @@ use crate::basic::basic_authorization;
 use crate::config::{Auth, ConnectionConfig};
 use crate::error::{Error, ErrorCode, FieldCode, FieldError, server_text};
 use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
-use crate::http_url::is_query_char;
+use crate::http_url::{is_pchar, is_query_char};
 use crate::json;
 use crate::oauth::token::TokenSet;
 
@@ -429,7 +429,8 @@ fn check_api_path(path: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Decodes `%XX` escapes of a segment made of RFC 3986 `pchar`s; `None` when it is not one.
+/// Decodes `%XX` escapes of a segment made of RFC 3986 `pchar`s; `None` when it is not one. (A `:`
+/// passes here and is refused after decoding, with its encoded form.)
 fn percent_decode(segment: &str) -> Option<String> {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -440,26 +441,7 @@ fn percent_decode(segment: &str) -> Option<String> {
             let text = core::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(text, 16).ok()?);
             i += 3;
-        } else if b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b'@'
-            )
-        {
+        } else if is_pchar(b)         {
             out.push(b);
             i += 1;
         } else {

@@ -74,24 +74,32 @@ export class Connection extends core.Connection {
   }
 }
 
-/** Runs `use` on a connection made for this one call. */
-function once(settings, use) {
-  const connection = new Connection(settings);
+/**
+ * Runs `use` on a connection made for this one call and releases it after (after the promise, for
+ * the network operations). Settings that do not validate throw their `invalid_config` error, or,
+ * with `asResult`, give their Test Connection result through it.
+ */
+function once(settings, use, asResult) {
+  let connection;
   try {
-    return use(connection);
-  } finally {
-    connection.free();
+    connection = new Connection(settings);
+  } catch (error) {
+    if (asResult) return asResult(core.testResultFromError(error));
+    throw error;
+  }
+  const release = () => connection.free();
+  try {
+    const outcome = use(connection);
+    if (outcome instanceof Promise) return outcome.finally(release);
+    release();
+    return outcome;
+  } catch (error) {
+    release();
+    throw error;
   }
 }
 
-async function onceAsync(settings, use) {
-  const connection = new Connection(settings);
-  try {
-    return await use(connection);
-  } finally {
-    connection.free();
-  }
-}
+const asIs = (testResult) => testResult;
 
 export const authorizationRequest = (settings, options) => once(settings, (c) => c.authorizationRequest(options));
 export const codeExchangeRequest = (settings, grant) => once(settings, (c) => c.codeExchangeRequest(grant));
@@ -101,50 +109,17 @@ export const processTokenResponse = (settings, grant, response, requestedAt, pre
 export const authorizationHeader = (settings, tokens) => once(settings, (c) => c.authorizationHeader(tokens));
 export const apiRequestUrl = (settings, path, query) => once(settings, (c) => c.apiRequestUrl(path, query));
 export const issuerMatches = (settings, issuer) => once(settings, (c) => c.issuerMatches(issuer));
-export const exchangeCode = (settings, grant) => onceAsync(settings, (c) => c.exchangeCode(grant));
-export const refreshTokens = (settings, tokens) => onceAsync(settings, (c) => c.refreshTokens(tokens));
+// `async`, so that invalid settings reject rather than throw.
+export const exchangeCode = async (settings, grant) => once(settings, (c) => c.exchangeCode(grant));
+export const refreshTokens = async (settings, tokens) => once(settings, (c) => c.refreshTokens(tokens));
 
 /** Test Connection without a prepared connection; invalid settings are a result too. Never rejects. */
-export async function testConnection(settings, tokens) {
-  let connection;
-  try {
-    connection = new Connection(settings);
-  } catch (error) {
-    return core.testResultFromError(error);
-  }
-  try {
-    return await connection.testConnection(tokens);
-  } finally {
-    connection.free();
-  }
-}
+export const testConnection = async (settings, tokens) => once(settings, (c) => c.testConnection(tokens), asIs);
 
 /** The Test Connection request for settings, or the result when there is nothing to send. */
-export function testConnectionRequest(settings, tokens) {
-  let connection;
-  try {
-    connection = new Connection(settings);
-  } catch (error) {
-    return { result: core.testResultFromError(error) };
-  }
-  try {
-    return connection.testConnectionRequest(tokens);
-  } finally {
-    connection.free();
-  }
-}
+export const testConnectionRequest = (settings, tokens) =>
+  once(settings, (c) => c.testConnectionRequest(tokens), (testResult) => ({ result: testResult }));
 
 /** Classifies an answer to the Test Connection request; invalid settings are a result too. */
-export function processTestResponse(settings, response, startedAt) {
-  let connection;
-  try {
-    connection = new Connection(settings);
-  } catch (error) {
-    return core.testResultFromError(error);
-  }
-  try {
-    return connection.processTestResponse(response, startedAt);
-  } finally {
-    connection.free();
-  }
-}
+export const processTestResponse = (settings, response, startedAt) =>
+  once(settings, (c) => c.processTestResponse(response, startedAt), asIs);
