@@ -441,7 +441,7 @@ fn percent_decode(segment: &str) -> Option<String> {
             let text = core::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(text, 16).ok()?);
             i += 3;
-        } else if is_pchar(b)         {
+        } else if is_pchar(b) {
             out.push(b);
             i += 1;
         } else {
