@@ -34,8 +34,8 @@ export async function withTimeout(what, ms, promise) {
   }
 }
 
-export function tempDir(prefix) {
-  const dir = mkdtempSync(path.join(tmpdir(), `snc-bench-${prefix}-`));
+export function tempDir(prefix, base = tmpdir()) {
+  const dir = mkdtempSync(path.join(base, `snc-bench-${prefix}-`));
   tempDirs.add(dir);
   return dir;
 }
@@ -138,7 +138,14 @@ export async function startWorker({ name, config, secrets, vars = {}, logDir }) 
   const child = spawn(path.join(REPO, "node_modules/.bin/wrangler"), args, {
     // wrangler writes its build output (.wrangler/) next to the config, in the copy.
     cwd: path.dirname(config),
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      // Each worker its own dev registry: wrangler dev sessions on one machine find each other through
+      // a shared one, and each time one comes or goes the others reload their worker.
+      WRANGLER_REGISTRY_PATH: tempDir(`${name}-registry`),
+    },
     stdio: ["ignore", log, log],
   });
   closeSync(log);

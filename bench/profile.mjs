@@ -289,31 +289,36 @@ async function openWebSocket(url) {
 }
 
 /**
- * Profiles a running worker's isolate while `load()` runs, over wrangler dev's DevTools endpoint.
- * Workerd's isolate runs the worker and its Durable Objects, so the profile covers both.
+ * Profiles a running worker's isolate during each of `loads` ({key, run}), in one DevTools session
+ * over wrangler dev's inspector. Workerd's isolate runs the worker and its Durable Objects, so each
+ * profile covers both. Resolves with {key: summary}.
  */
-export async function workerCpuProfile(worker, load) {
+export async function workerCpuProfiles(worker, loads) {
   const targets = await (await fetch(`http://127.0.0.1:${worker.server.inspectorPort}/json/list`, {
     signal: AbortSignal.timeout(10_000),
   })).json();
   const target = targets.find((t) => t.webSocketDebuggerUrl) ?? null;
   if (!target) throw new Error("the worker offers no DevTools target");
   const devtools = await withTimeout("opening DevTools", 15_000, openWebSocket(target.webSocketDebuggerUrl));
+  const found = {};
   try {
     await devtools.send("Profiler.enable");
     await devtools.send("Profiler.setSamplingInterval", { interval: 200 });
-    await devtools.send("Profiler.start");
-    await load();
-    const { profile } = await withTimeout("collecting the worker's profile", 60_000, devtools.send("Profiler.stop"));
-    // The shipped .wasm has no names (wasm-bindgen keeps a different set of functions in the
-    // unstripped build, so its names cannot be lent): wasm frames count as one layer here.
-    const summary = summarizeCpuProfile(profile);
-    // wrangler bundles the worker (router, Durable Objects, the package's JS and its own dev
-    // middleware) into one index.js.
-    for (const entry of summary.categories) {
-      if (entry.category === "script index.js") entry.category = "the worker's JS (router, Durable Object, wasm-bindgen glue, one bundle)";
+    for (const { key, run } of loads) {
+      await devtools.send("Profiler.start");
+      await run();
+      const { profile } = await withTimeout("collecting the worker's profile", 60_000, devtools.send("Profiler.stop"));
+      // The shipped .wasm has no names (wasm-bindgen keeps a different set of functions in the
+      // unstripped build, so its names cannot be lent): wasm frames count as one layer here.
+      const summary = summarizeCpuProfile(profile);
+      // wrangler bundles the worker (router, Durable Objects, the package's JS and its own dev
+      // middleware) into one index.js.
+      for (const entry of summary.categories) {
+        if (entry.category === "script index.js") entry.category = "the worker's JS (router, Durable Object, wasm-bindgen glue, one bundle)";
+      }
+      found[key] = summary;
     }
-    return summary;
+    return found;
   } finally {
     devtools.close();
     await settleSockets(worker);
@@ -321,11 +326,11 @@ export async function workerCpuProfile(worker, load) {
 }
 
 /**
- * While the profiler is attached, workerd closes the sockets of finished requests much later (about
- * 5,000 stayed open after 4 s of load here), so wait until they are gone before anything else runs:
- * with enough of them it runs out of file descriptors.
+ * While the profiler is attached, ours' workerd closes the sockets of finished requests only once it
+ * is detached (about 5,000 were open after 4 s of load here, and 20,000 ran it out of file
+ * descriptors), so wait until they are gone before the next load.
  */
-async function settleSockets(worker, { limit = 1000, ms = 30_000 } = {}) {
+async function settleSockets(worker, { limit = 1000, ms = 60_000 } = {}) {
   const openFiles = () => worker.server.workerdPids().reduce((sum, pid) => {
     try {
       return sum + readdirSync(`/proc/${pid}/fd`).length;

@@ -5,7 +5,7 @@
 // then the worker's own callback, so each worker exchanges the code with its own library.
 
 import { randomBytes } from "node:crypto";
-import { cpSync } from "node:fs";
+import { cpSync, existsSync } from "node:fs";
 import path from "node:path";
 
 import { authorizeOverHttp } from "../tests/servicenow-standin/authorize.js";
@@ -15,22 +15,23 @@ export const OURS = "ours";
 export const THEIRS = "oauth4webapi";
 
 /**
- * Copies a worker's sources into a temp dir and returns its wrangler.toml there. wrangler dev watches
- * what it bundles and restarts the worker when a file changes; run from the checkout, a build or an
- * `npm ci` by someone else on the machine would restart it in the middle of a measurement. The copy
- * also pins the run to the pkg/ that scripts/bench.sh has just built.
+ * Copies both workers' sources into one new dir and returns each one's wrangler.toml there.
+ * wrangler dev bundles with esbuild in watch mode, which rebuilds (and wrangler restarts the worker)
+ * when a file it read changes or an entry appears in any directory it listed, ancestors included:
+ * run from the checkout, a build or an `npm ci` by someone else restarts the worker mid-measurement,
+ * and under /tmp every new temp file does (it once left esbuild deadlocked). So the copies live below
+ * /var/tmp, which nothing here writes to during a run, and are made before either worker starts.
+ * The copy also pins the run to the pkg/ that scripts/bench.sh has just built.
  */
-function snapshot(name) {
-  const dir = tempDir(`${name}-src`);
-  const copy = (from, to = from) => cpSync(path.join(REPO, from), path.join(dir, to), { recursive: true });
-  if (name === OURS) {
-    for (const entry of ["wrangler.toml", "worker", "pkg", "www"]) copy(entry);
-  } else {
-    copy("bench/oauth4webapi-worker/wrangler.toml", "wrangler.toml");
-    copy("bench/oauth4webapi-worker/index.js", "index.js");
-    copy("node_modules/oauth4webapi", "node_modules/oauth4webapi");
-  }
-  return path.join(dir, "wrangler.toml");
+function snapshots() {
+  const root = tempDir("workers", existsSync("/var/tmp") ? "/var/tmp" : undefined);
+  const copy = (name, from, to = from) =>
+    cpSync(path.join(REPO, from), path.join(root, name, to), { recursive: true });
+  for (const entry of ["wrangler.toml", "worker", "pkg", "www"]) copy(OURS, entry);
+  copy(THEIRS, "bench/oauth4webapi-worker/wrangler.toml", "wrangler.toml");
+  copy(THEIRS, "bench/oauth4webapi-worker/index.js", "index.js");
+  copy(THEIRS, "node_modules/oauth4webapi", "node_modules/oauth4webapi");
+  return { [OURS]: path.join(root, OURS, "wrangler.toml"), [THEIRS]: path.join(root, THEIRS, "wrangler.toml") };
 }
 
 /** HTTP calls to one running worker, with its admin token. */
@@ -113,9 +114,10 @@ export async function startWorkers({ standin, logDir }) {
   const adminToken = randomBytes(24).toString("base64url");
   const secrets = { ADMIN_TOKEN: adminToken, SEALING_KEY: randomBytes(32).toString("base64") };
   const clients = {};
+  const configs = snapshots();
   for (const name of [OURS, THEIRS]) {
     const server = await startWorker({
-      name, config: snapshot(name), secrets, vars: { ALLOW_INSECURE_LOOPBACK: "true" }, logDir,
+      name, config: configs[name], secrets, vars: { ALLOW_INSECURE_LOOPBACK: "true" }, logDir,
     });
     clients[name] = new WorkerClient(name, server, adminToken);
   }
