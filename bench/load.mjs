@@ -40,16 +40,19 @@ export function parseWrk(output) {
 
 /**
  * Loads `url` with `connections` connections for `seconds`; `cpuPids()` names the processes whose
- * CPU time is charged to the run (the worker's workerd).
+ * CPU time is charged to the run (the worker's workerd), `treePids()` a wider set (wrangler dev and
+ * everything below it, which also prints the worker's logs).
  */
-export async function runWrk({ url, method = "GET", headers = {}, connections, seconds, cpuPids = () => [] }) {
+export async function runWrk({ url, method = "GET", headers = {}, connections, seconds, cpuPids = () => [], treePids = () => [] }) {
   const script = path.join(tempDir("wrk"), "request.lua");
   const lines = [`wrk.method = ${luaString(method)}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
   writeFileSync(script, `${lines.join("\n")}\n`, { mode: 0o600 });
   const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "--timeout", "10s", "-s", script, url];
   const pids = cpuPids();
+  const tree = treePids();
   const cpuBefore = cpuMs(pids);
+  const treeBefore = cpuMs(tree);
   const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk) => { output += chunk; });
@@ -66,9 +69,11 @@ export async function runWrk({ url, method = "GET", headers = {}, connections, s
   const pidsAfter = cpuPids();
   const samePids = pids.length === pidsAfter.length && pids.every((pid) => pidsAfter.includes(pid));
   const cpu = samePids ? cpuMs(pids) - cpuBefore : null;
+  const treeCpu = samePids ? cpuMs(tree) - treeBefore : null;
   if (code !== 0) throw new Error(`wrk failed (${code}): ${output.slice(-500)}`);
   const result = parseWrk(output);
   result.cpu_ms_per_request = result.requests && cpu !== null ? cpu / result.requests : null;
+  result.tree_cpu_ms_per_request = result.requests && treeCpu !== null ? treeCpu / result.requests : null;
   result.restarted = !samePids;
   return result;
 }

@@ -195,6 +195,7 @@ function buildTable(r) {
     t.add(`${scenario.label}: requests/s`, a.rps.toFixed(0), b.rps.toFixed(0), `${x.toFixed(2)}x`, `≥ ${TARGETS.throughputRatio}x`, x >= TARGETS.throughputRatio);
     t.add(`${scenario.label}: p50 / p99`, `${ms(a.p50_ms, 1)} / ${ms(a.p99_ms, 1)}`, `${ms(b.p50_ms, 1)} / ${ms(b.p99_ms, 1)}`, ratio(a.p99_ms, b.p99_ms));
     t.add(`${scenario.label}: workerd CPU per request`, ms(a.cpu_ms_per_request), ms(b.cpu_ms_per_request), ratio(a.cpu_ms_per_request, b.cpu_ms_per_request));
+    t.add(`${scenario.label}: wrangler dev + workerd CPU per request`, ms(a.tree_cpu_ms_per_request), ms(b.tree_cpu_ms_per_request), ratio(a.tree_cpu_ms_per_request, b.tree_cpu_ms_per_request));
     const failed = a.non2xx + a.socketErrors + b.non2xx + b.socketErrors;
     if (failed > 0) t.add(`${scenario.label}: failed answers`, String(a.non2xx + a.socketErrors), String(b.non2xx + b.socketErrors));
   }

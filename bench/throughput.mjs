@@ -5,6 +5,7 @@
 // their order alternating from route to route so a drift in the machine's load favours neither.
 
 import { runWrk } from "./load.mjs";
+import { descendants } from "./processes.mjs";
 import { connectionSettings } from "./workers.mjs";
 
 export const SCENARIOS = [
@@ -42,6 +43,7 @@ export async function run({ workers, standin, seconds, warmupSeconds, connection
         headers: worker.adminHeaders,
         connections,
         cpuPids: () => worker.server.workerdPids(),
+        treePids: () => [worker.server.pid, ...descendants(worker.server.pid)],
       };
       await runWrk({ ...load, seconds: warmupSeconds });
       results[scenario.key][worker.name] = await runWrk({ ...load, seconds });
