@@ -282,13 +282,12 @@ export class ConnectionObject extends DurableObject {
 
   async test(id) {
     return this.#answer(id, async () => {
-      const vault = this.#vault();
-      const config = await this.#requireConfig();
-      const { settings, connection } = await this.#prepare(config, vault);
+      const loaded = await this.#load();
+      const { settings, connection } = loaded;
       if (settings.authType !== "oauth2") return jsonResponse(200, await connection.testConnection(null));
       let tokens;
       try {
-        tokens = await this.#keeper.usable();
+        tokens = await this.#keeper.usable({ loaded });
       } catch (error) {
         return jsonResponse(200, failedTestResult(error));
       }
@@ -308,16 +307,14 @@ export class ConnectionObject extends DurableObject {
   /** `request`: {method, path (after /api/now/), query (without "?"), headers (allowlisted), body}. */
   async forward(id, request) {
     return this.#answer(id, async () => {
-      const vault = this.#vault();
-      const config = await this.#requireConfig();
-      const { settings, connection } = await this.#prepare(config, vault);
-      const { timeoutMs } = connection.config;
+      const loaded = await this.#load();
+      const { settings, connection, timeoutMs } = loaded;
       const url = connection.apiRequestUrl(request.path, request.query || undefined);
       const send = (authorization) => sendUpstream(url, { ...request, authorization, timeoutMs });
       if (settings.authType !== "oauth2") {
         return await callerResponse(await send(connection.authorizationHeader(null)));
       }
-      const tokens = await this.#keeper.usable();
+      const tokens = await this.#keeper.usable({ loaded });
       let upstream = await send(connection.authorizationHeader(tokens));
       if (upstream.status === 401) {
         // One retry with a refreshed token (RFC 6750 §3.1); concurrent 401s share one refresh.
@@ -363,9 +360,9 @@ export class ConnectionObject extends DurableObject {
    * would otherwise be repeated on every request. This object is the only writer of its storage, so
    * the memory copy cannot go stale behind its back.
    */
-  async #prepare(config, vault) {
+  async #prepare(config, vault, sealedSecret) {
     const field = SECRET_FOR_AUTH_TYPE[config.settings.authType];
-    const sealed = (await this.ctx.storage.get(SECRET_KEYS[field])) ?? null;
+    const sealed = sealedSecret !== undefined ? sealedSecret : ((await this.ctx.storage.get(SECRET_KEYS[field])) ?? null);
     const key = JSON.stringify([config.settings, sealed, insecureLoopbackAllowed(this.env)]);
     if (this.#prepared?.key === key) return this.#prepared;
     const settings = { ...config.settings, allowInsecureLoopback: insecureLoopbackAllowed(this.env) };
@@ -388,8 +385,7 @@ export class ConnectionObject extends DurableObject {
   }
 
   /** The token set, opened once per sealed value and kept while the stored blob stays the same. */
-  async #tokens(vault) {
-    const sealed = (await this.ctx.storage.get(TOKENS)) ?? null;
+  async #tokens(vault, sealed) {
     if (sealed === null) return null;
     if (this.#openedTokens?.sealed === sealed) return this.#openedTokens.tokens;
     const tokens = JSON.parse(await vault.read(TOKENS, "tokens"));
@@ -397,19 +393,28 @@ export class ConnectionObject extends DurableObject {
     return tokens;
   }
 
+  /**
+   * Everything a request on the connection works with, from one read of storage: the config, the
+   * settings and prepared core Connection, the tokens and their state.
+   */
   async #load() {
     const vault = this.#vault();
-    const config = await this.#requireConfig();
-    const { connection } = await this.#prepare(config, vault);
-    const tokenState = (await this.ctx.storage.get(TOKEN_STATE)) ?? null;
+    const values = await this.ctx.storage.get([CONFIG, SECRET_KEYS.password, SECRET_KEYS.clientSecret, TOKENS, TOKEN_STATE]);
+    const config = values.get(CONFIG);
+    if (!config) throw new HttpError(404, "connection_not_found", `There is no connection "${this.#id}".`);
+    const secretKey = SECRET_KEYS[SECRET_FOR_AUTH_TYPE[config.settings.authType]];
+    const { settings, connection } = await this.#prepare(config, vault, values.get(secretKey) ?? null);
     return {
+      config,
+      settings,
       connection,
-      tokens: await this.#tokens(vault),
-      tokenState,
+      tokens: await this.#tokens(vault, values.get(TOKENS) ?? null),
+      tokenState: values.get(TOKEN_STATE) ?? null,
       generation: config.generation,
       timeoutMs: connection.config.timeoutMs,
     };
   }
+
 
   async #storeRefreshed(tokens, generation) {
     const config = await this.ctx.storage.get(CONFIG);

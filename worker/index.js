@@ -83,16 +83,23 @@ async function handleApi(request, env, url) {
     response = errorResponse(error);
   }
   response = withCors(response, request, env);
-  console.log(JSON.stringify({
-    event: "api",
-    method: request.method,
-    route: route?.template ?? "(unknown)",
-    connection: route?.id && CONNECTION_ID.test(route.id) ? route.id : undefined,
-    status: response.status,
-    ms: Date.now() - started,
-  }));
+  const ms = Date.now() - started;
+  // What needs attention: failures and slow requests. Successful requests are in the platform's own
+  // request logs; a line for each would cost more than the request on a busy connection.
+  if (response.status >= 400 || ms >= SLOW_REQUEST_MS) {
+    console.log(JSON.stringify({
+      event: "api",
+      method: request.method,
+      route: route?.template ?? "(unknown)",
+      connection: route?.id && CONNECTION_ID.test(route.id) ? route.id : undefined,
+      status: response.status,
+      ms,
+    }));
+  }
   return response;
 }
+
+const SLOW_REQUEST_MS = 1000;
 
 async function routeApi(request, env, url, route) {
   if (!route) throw new HttpError(404, "not_found", "There is no such API route.");
@@ -157,23 +164,27 @@ async function checkAdmin(request, env) {
   const expected = adminToken(env);
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer +(\S+) *$/i.exec(header);
-  if (!match || !(await constantTimeEqual(match[1], expected))) {
+  if (!match || !(await matchesAdminToken(match[1], expected))) {
     throw new HttpError(401, "unauthorized", "A valid admin token is required: Authorization: Bearer <ADMIN_TOKEN>.",
       { headers: { "www-authenticate": 'Bearer realm="servicenow-connection"' } });
   }
 }
 
+// The configured token's digest, computed once per isolate (and again if the token changes).
+let expectedDigest = null;
+
 /**
- * Compares two strings in time independent of where they differ: both are hashed first (so lengths
- * match and nothing leaks through an early exit), then compared with timingSafeEqual.
+ * Compares the given token with the configured one in time independent of where they differ: both
+ * are hashed (so lengths match and nothing leaks through an early exit), then compared with
+ * timingSafeEqual.
  */
-async function constantTimeEqual(given, expected) {
+async function matchesAdminToken(given, expected) {
   const encoder = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
+  if (expectedDigest?.token !== expected) {
+    expectedDigest = { token: expected, digest: await crypto.subtle.digest("SHA-256", encoder.encode(expected)) };
+  }
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(given));
+  return crypto.subtle.timingSafeEqual(digest, expectedDigest.digest);
 }
 
 // ---- CORS ----
@@ -221,6 +232,8 @@ function preflight(request, env, route) {
 
 function withCors(response, request, env) {
   const origin = request.headers.get("origin");
+  // Without an Origin there is no browser to tell anything: the answer goes out as it is.
+  if (origin === null) return response;
   const mutable = new Response(response.body, response);
   mutable.headers.append("vary", "Origin");
   if (origin !== null && allowedOrigins(env).includes(origin)) {

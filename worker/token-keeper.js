@@ -37,10 +37,12 @@ export class TokenKeeper {
 
   /**
    * Tokens to send now. With `rejected` (the access token the instance just refused), a refresh is
-   * forced unless another request already replaced that token.
+   * forced unless another request already replaced that token. `loaded`: the host's `load()` result
+   * the caller already has.
    */
-  async usable({ rejected } = {}) {
-    const { tokens, tokenState, generation } = await this.#host.load();
+  async usable({ rejected, loaded } = {}) {
+    // A caller that has just loaded the connection passes what it read; a retry reads afresh.
+    const { tokens, tokenState, generation } = loaded ?? (await this.#host.load());
     if (!tokens) throw reauthorizationRequired(noTokenReason(tokenState));
     if (rejected !== undefined && tokens.accessToken !== rejected) return tokens;
     const status = tokenStatus(tokens, Date.now());
