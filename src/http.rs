@@ -1,9 +1,10 @@
 //! Requests and responses as plain data, and the one seam through which they travel.
 //!
 //! The core builds every request as an [`HttpRequest`] and reads every answer from an [`HttpResponse`];
-//! sending is the job of an [`HttpClient`]. In wasm that is the global `fetch` (`fetch.rs`); in tests it
-//! is a closure that asserts what it receives and fabricates the answer. The trait has no `Send` bound
-//! because neither wasm nor a single-threaded test needs one.
+//! sending is the job of an [`HttpClient`] (in tests, a closure that asserts what it receives and
+//! fabricates the answer). The JavaScript package sends with the platform's `fetch` from its entry
+//! module and hands the answer back to the same readers. The trait has no `Send` bound because
+//! neither wasm nor a single-threaded test needs one.
 
 use core::future::Future;
 
