@@ -5,30 +5,19 @@
 // person must notice (refresh token about to expire, re-authorization required). Screenshots of each
 // state go to test-artifacts/browser/.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
   ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, assertNoSecretsLogged, assertNoSecretsShown, authorizeInPopup,
-  knownSecrets, launchBrowser, openScreen, putConnection, screenshot, skipReason, startStandinFor, startWorker,
+  knownSecrets, openScreen, putConnection, screenshot, screenSuite, skipReason,
 } from "./support/harness.js";
 
 let worker;
 let standin;
 let browser;
 
-before(async () => {
-  if (skipReason) return;
-  worker = await startWorker();
-  standin = await startStandinFor(worker);
-  browser = await launchBrowser();
-}, { timeout: 60_000 });
-
-after(async () => {
-  await browser?.close();
-  await standin?.close();
-  await worker?.close();
-}, { timeout: 30_000 });
+screenSuite((started) => ({ worker, standin, browser } = started));
 
 const options = { skip: skipReason, timeout: 90_000 };
 

@@ -4,23 +4,20 @@
 // phone-width layout without sideways scrolling, and the page's Content-Security-Policy.
 // Screenshots of each state go to test-artifacts/browser/.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, assertNoSecretsShown, knownSecrets, launchBrowser, openScreen,
-  putConnection, screenshot, seedPassword, skipReason, startStandinFor, startWorker,
+  ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, assertNoSecretsShown, knownSecrets, openScreen, putConnection,
+  screenshot, screenSuite, seedPassword, skipReason, startWorker,
 } from "./support/harness.js";
 
 let worker;
 let standin;
 let browser;
 
-before(async () => {
-  if (skipReason) return;
-  worker = await startWorker();
-  standin = await startStandinFor(worker);
-  browser = await launchBrowser();
+screenSuite(async (started) => {
+  ({ worker, standin, browser } = started);
   await putConnection(worker, "oauth-demo", {
     name: "OAuth demo",
     baseUrl: `${standin.url}/api/now/v2`,
@@ -35,13 +32,7 @@ before(async () => {
     username: "itil.user",
     password: seedPassword(standin, "itil.user"),
   });
-}, { timeout: 60_000 });
-
-after(async () => {
-  await browser?.close();
-  await standin?.close();
-  await worker?.close();
-}, { timeout: 30_000 });
+});
 
 const options = { skip: skipReason, timeout: 60_000 };
 

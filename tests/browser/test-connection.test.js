@@ -5,30 +5,19 @@
 // kept unless replaced on purpose) and deleting after a confirmation. Screenshots of each state go
 // to test-artifacts/browser/.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  ADMIN_TOKEN, assertNoSecretsLogged, assertNoSecretsShown, knownSecrets, launchBrowser, openScreen,
-  putConnection, screenshot, seedPassword, skipReason, startStandinFor, startWorker,
+  ADMIN_TOKEN, assertNoSecretsLogged, assertNoSecretsShown, knownSecrets, openScreen, putConnection,
+  screenshot, screenSuite, seedPassword, skipReason,
 } from "./support/harness.js";
 
 let worker;
 let standin;
 let browser;
 
-before(async () => {
-  if (skipReason) return;
-  worker = await startWorker();
-  standin = await startStandinFor(worker);
-  browser = await launchBrowser();
-}, { timeout: 60_000 });
-
-after(async () => {
-  await browser?.close();
-  await standin?.close();
-  await worker?.close();
-}, { timeout: 30_000 });
+screenSuite((started) => ({ worker, standin, browser } = started));
 
 const options = { skip: skipReason, timeout: 60_000 };
 

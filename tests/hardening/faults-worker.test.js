@@ -8,10 +8,10 @@
 // dead refresh token (the instance refusing the grant) clears the tokens. Faults of the Table API
 // itself with a fresh token (5xx, drops, slowness, junk, hibernation, 429) never touch the tokens.
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { assertNoSecretsLeaked, startStandinFor, startWorker } from "../worker/support/harness.js";
+import { workerSuite } from "../worker/support/harness.js";
 import {
   BOUND_MS, assertError, bounded, connectedAndExpired, startTokenFront, storedTokenRecords,
 } from "./support/hardening.js";
@@ -27,17 +27,10 @@ let front;
 let counter = 0;
 const slowest = { ms: 0, name: "" };
 
-before(async () => {
-  worker = await startWorker();
-  standin = await startStandinFor(worker);
+workerSuite(async (started) => {
+  ({ worker, standin } = started);
   front = await startTokenFront(standin);
-});
-
-after(async () => {
-  await front?.close();
-  await standin?.close();
-  await worker?.close();
-  assertNoSecretsLeaked();
+  return [front];
 });
 
 function calm() {

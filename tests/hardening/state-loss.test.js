@@ -7,28 +7,17 @@
 // refreshes again and succeeds — ServiceNow returns the same refresh token, so the old one still
 // works. Also with many requests waiting on the interrupted refresh.
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import {
-  assertNoSecretsLeaked, authorize, connect, oauthSettings, postedMessage, startStandinFor, startWorker,
-} from "../worker/support/harness.js";
+import { authorize, connect, oauthSettings, postedMessage, workerSuite } from "../worker/support/harness.js";
 import { assertConsistent, assertError, bounded, connectedAndExpired, storedTokenRecords } from "./support/hardening.js";
 
 let worker;
 let standin;
 let counter = 0;
 
-before(async () => {
-  worker = await startWorker();
-  standin = await startStandinFor(worker);
-});
-
-after(async () => {
-  await standin?.close();
-  await worker?.close();
-  assertNoSecretsLeaked();
-});
+workerSuite((started) => ({ worker, standin } = started));
 
 const MODES = [
   { mode: "throw", what: "the storage write fails", code: "token_store_failed" },

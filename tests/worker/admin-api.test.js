@@ -2,27 +2,18 @@
 // key checks, CORS, routes and methods, connection ids, body limits and content types, settings
 // validation (422), write-only secrets, Reset, Delete, the registry listing and static files.
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  ADMIN_TOKEN, CLIENT_SECRET, PAGE_ORIGIN, assertNoSecretsLeaked, basicSettings, connect, oauthSettings, removeDir,
-  secretsIn, startStandinFor, startWorker, tempDir, writePlaceholderPage,
+  ADMIN_TOKEN, CLIENT_SECRET, PAGE_ORIGIN, basicSettings, connect, oauthSettings, removeDir, secretsIn,
+  startWorker, tempDir, workerSuite, writePlaceholderPage,
 } from "./support/harness.js";
 
 let worker;
 let standin;
 
-before(async () => {
-  worker = await startWorker();
-  standin = await startStandinFor(worker);
-});
-
-after(async () => {
-  await standin?.close();
-  await worker?.close();
-  assertNoSecretsLeaked();
-});
+workerSuite((started) => ({ worker, standin } = started));
 
 function assertError(response, status, code, field) {
   assert.equal(response.status, status, response.text);

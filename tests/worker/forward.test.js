@@ -4,14 +4,12 @@
 // /api/now/ refused before anything is sent. A recording "instance" on 127.0.0.1 shows exactly what
 // arrived; the stand-in supplies real rate limiting.
 
-import { after, before, beforeEach, describe, test } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, request as httpRequest } from "node:http";
 import { once } from "node:events";
 
-import {
-  ADMIN_TOKEN, assertNoSecretsLeaked, basicSettings, startStandinFor, startWorker,
-} from "./support/harness.js";
+import { ADMIN_TOKEN, basicSettings, workerSuite } from "./support/harness.js";
 
 let worker;
 let standin;
@@ -57,9 +55,8 @@ function rawRequest(base, path, { method = "GET", headers = {} } = {}) {
   });
 }
 
-before(async () => {
-  worker = await startWorker();
-  standin = await startStandinFor(worker);
+workerSuite(async (started) => {
+  ({ worker, standin } = started);
   recorder = await startRecorder();
   const created = await worker.putConnection("rec", {
     baseUrl: `${recorder.url}/api/now`,
@@ -69,18 +66,12 @@ before(async () => {
     timeoutMs: 1000,
   });
   assert.equal(created.status, 201, created.text);
+  return [recorder];
 });
 
 beforeEach(() => {
   recorder.reset();
   recorder.answer(() => ({ status: 200, headers: { "content-type": "application/json" }, body: '{"result":[]}' }));
-});
-
-after(async () => {
-  await recorder?.close();
-  await standin?.close();
-  await worker?.close();
-  assertNoSecretsLeaked();
 });
 
 describe("what reaches the instance", () => {

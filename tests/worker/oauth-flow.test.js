@@ -4,28 +4,19 @@
 // issuer of another server, settings changed meanwhile, two callbacks at once), and two connections
 // on two stand-in instances that never mix tokens.
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 
 import { authorizeOverHttp } from "../servicenow-standin/authorize.js";
 import {
-  PAGE_ORIGIN, assertNoSecretsLeaked, authorize, basicSettings, connect, oauthSettings, postedMessage,
-  seedPassword, startStandinFor, startWorker,
+  PAGE_ORIGIN, authorize, basicSettings, connect, oauthSettings, postedMessage, seedPassword,
+  startStandinFor, workerSuite,
 } from "./support/harness.js";
 
 let worker;
 let standin;
 
-before(async () => {
-  worker = await startWorker();
-  standin = await startStandinFor(worker);
-});
-
-after(async () => {
-  await standin?.close();
-  await worker?.close();
-  assertNoSecretsLeaked();
-});
+workerSuite((started) => ({ worker, standin } = started));
 
 function codeGrants(instance) {
   return instance.counters().token.byGrantTypeAndOutcome.authorization_code ?? {};

@@ -3,31 +3,20 @@
 // (401) is refreshed once and retried; 5xx and dropped connections are retried with backoff and keep
 // the old tokens; a dead refresh token means "re-authorization required" everywhere.
 
-import { after, before, beforeEach, describe, test } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import {
-  assertNoSecretsLeaked, connect, oauthSettings, secretsIn, sleep, startStandinFor, startWorker,
-} from "./support/harness.js";
+import { connect, oauthSettings, secretsIn, sleep, workerSuite } from "./support/harness.js";
 import { MAX_DELAY_MS, REFRESH_ATTEMPTS, retryDelay } from "../../worker/backoff.js";
 
 let worker;
 let standin;
 let counter = 0;
 
-before(async () => {
-  worker = await startWorker();
-  standin = await startStandinFor(worker);
-});
+workerSuite((started) => ({ worker, standin } = started));
 
 beforeEach(() => {
   standin.configure({ accessTtl: 1800, tokenFault: null, apiFault: null, tokenErrorStyle: "servicenow" });
-});
-
-after(async () => {
-  await standin?.close();
-  await worker?.close();
-  assertNoSecretsLeaked();
 });
 
 function refreshCalls() {

@@ -11,6 +11,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -210,4 +211,25 @@ export async function authorizeInPopup(popup, standin, { userName = "admin", dec
   }
   await consent.waitFor();
   await popup.getByRole("button", { name: decision, exact: true }).click();
+}
+
+/**
+ * The set-up of a browser test file: a worker, a stand-in for it and Chromium, started before the
+ * tests (unless the file is skipped) and closed after them. `started({worker, standin, browser})`
+ * runs once all three are up, for the file's own set-up.
+ */
+export function screenSuite(started = () => {}) {
+  let running = {};
+  before(async () => {
+    if (skipReason) return;
+    const worker = await startWorker();
+    const standin = await startStandinFor(worker);
+    running = { worker, standin, browser: await launchBrowser() };
+    await started(running);
+  }, { timeout: 60_000 });
+  after(async () => {
+    await running.browser?.close();
+    await running.standin?.close();
+    await running.worker?.close();
+  }, { timeout: 30_000 });
 }

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 
 import { Miniflare } from "miniflare";
 
@@ -276,3 +277,26 @@ export async function removeDir(dir) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The usual set-up of a test file: a worker and a stand-in for it, started before the tests and
+ * closed after them, then the check that no secret leaked. `started({worker, standin})` runs once
+ * both are up, for the file's own set-up; the things with a `close()` in an array it returns are
+ * closed first.
+ */
+export function workerSuite(started = () => []) {
+  let running = {};
+  let extras = [];
+  before(async () => {
+    const worker = await startWorker();
+    running = { worker, standin: await startStandinFor(worker) };
+    const returned = await started(running);
+    extras = Array.isArray(returned) ? returned : [];
+  });
+  after(async () => {
+    for (const extra of extras) await extra?.close();
+    await running.standin?.close();
+    await running.worker?.close();
+    assertNoSecretsLeaked();
+  });
+}
