@@ -116,6 +116,8 @@ export async function startStandin(options = {}) {
     counters: () => counters.snapshot(),
     resetCounters: () => counters.reset(),
     addClient: (client) => oauth.addClient(client),
+    configureClient: (clientId, settings) => oauth.configureClient(clientId, settings),
+    client: (clientId) => oauth.clientView(clientId),
     revokeAllTokens: () => vault.revokeAllTokens(),
     close() {
       closed ??= (async () => {

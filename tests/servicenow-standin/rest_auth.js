@@ -5,7 +5,8 @@
 
 import { timingSafeEqual } from "node:crypto";
 
-function safeEqual(expected, given) {
+/** Constant-time comparison of two secrets. */
+export function safeEqual(expected, given) {
   const a = Buffer.from(String(expected));
   const b = Buffer.from(String(given));
   return a.length === b.length && timingSafeEqual(a, b);

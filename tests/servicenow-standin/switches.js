@@ -1,6 +1,6 @@
 // The stand-in's test switches: token lifetimes, hibernation, rate limiting, injected faults,
-// Basic auth, allowed API versions, the token error style, tables whose reads an ACL refuses, and
-// the largest attachment accepted. One Switches object per stand-in;
+// Basic auth, allowed API versions, the token error style, tables whose reads an ACL refuses, the
+// largest attachment accepted, and the two instance properties that switch server-to-server grants. One Switches object per stand-in;
 // it is changed through configure(patch) in-process or POST /__standin/config over HTTP, and both
 // go through the same validation so a bad patch is refused whole with a message naming the field.
 
@@ -40,6 +40,8 @@ export function defaultSwitches() {
     tokenErrorStyle: "servicenow",
     readDenied: [],
     attachmentMaxBytes: DEFAULT_ATTACHMENT_MAX_BYTES,
+    clientCredentialsEnabled: false,
+    passwordGrantDisabled: false,
   };
 }
 
@@ -140,6 +142,10 @@ const VALIDATORS = {
   },
   readDenied: tableNames,
   attachmentMaxBytes: (v) => positiveInteger("attachmentMaxBytes", v, MAX_ATTACHMENT_BYTES),
+  // The instance's glide.oauth.inbound.client.credential.grant_type.enabled property (false by default).
+  clientCredentialsEnabled: (v) => boolean("clientCredentialsEnabled", v),
+  // The instance's glide.oauth.inbound.ropc.grant_type.disabled property (false by default).
+  passwordGrantDisabled: (v) => boolean("passwordGrantDisabled", v),
 };
 
 export const SWITCH_NAMES = Object.freeze(Object.keys(VALIDATORS));
