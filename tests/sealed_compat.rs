@@ -62,7 +62,11 @@ fn every_sealed_value_opens_to_its_plaintext() {
             value.aad
         );
         // Bound to its own place: another field's associated data does not open it.
-        assert!(keyring.unseal("fixture-conn-2:password", &value.sealed).is_err());
+        assert!(
+            keyring
+                .unseal("fixture-conn-2:password", &value.sealed)
+                .is_err()
+        );
     }
     assert!(values.iter().any(|v| v.under_previous_key));
 }
