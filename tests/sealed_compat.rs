@@ -4,7 +4,7 @@
 //! the worker's associated data (`<connection id>:<field>`). Changing the sealed format or the token
 //! set's JSON form would strand every stored connection; this test is what notices.
 
-use servicenow_connection::Keyring;
+use servicenow_connection::{Keyring, TokenSet, TokenStatus, TokenTimes, token_status};
 
 const FIXTURE: &str = include_str!("fixtures/sealed-v1.json");
 
@@ -69,4 +69,41 @@ fn every_sealed_value_opens_to_its_plaintext() {
         );
     }
     assert!(values.iter().any(|v| v.under_previous_key));
+}
+
+#[test]
+fn stored_token_sets_read_through_the_json_reader() {
+    let (keyring, values) = fixture();
+    let token_sets: Vec<&Sealed> = values
+        .iter()
+        .filter(|v| v.aad.ends_with(":tokens"))
+        .collect();
+    assert_eq!(token_sets.len(), 2);
+    for stored in token_sets {
+        let text = keyring.unseal(&stored.aad, &stored.sealed).unwrap();
+        let tokens = TokenSet::from_json(&text).unwrap().unwrap();
+        assert!(
+            tokens
+                .access_token
+                .expose()
+                .starts_with("FAKE-fixture-access-token")
+        );
+        assert_eq!(tokens.token_type, "Bearer");
+        // Written back, the token set is the same JSON text: a store that re-seals loses nothing.
+        assert_eq!(serde_json::to_string(&tokens).unwrap(), text);
+        // The times alone read too, for callers that keep tokens sealed.
+        let times = TokenTimes::from_json(&text).unwrap().unwrap();
+        assert_eq!(times.expires_at_ms, tokens.expires_at_ms);
+        assert_eq!(
+            times.refresh_token.is_some(),
+            tokens.refresh_token.is_some()
+        );
+        let status = token_status(&tokens, tokens.issued_at_ms);
+        let expected = if tokens.refresh_token.is_some() || tokens.expires_at_ms.is_none() {
+            TokenStatus::Fresh
+        } else {
+            TokenStatus::Reauthorize
+        };
+        assert_eq!(status, expected);
+    }
 }
