@@ -1,36 +1,37 @@
 //! The wasm side of the [`HttpClient`] seam: requests go out through `fetch`, the global one (bound
 //! as a global, not through `window`, so it works in browsers, workerd and Node alike), or one the
-//! caller injected (`new Connection(settings, { fetch })`), called as `fetch(url, init)`. gloo-net
-//! builds the global's request and reads every answer. Its own `send` is not used: when `fetch`
-//! resolves to something that is not a `Response` it panics with the value `Debug`-formatted, which
-//! would bring float formatting (about 17 KB) into the wasm; here that case is a network error.
+//! caller injected (`new Connection(settings, { fetch })`); both are called as `fetch(url, init)`.
+//! gloo-net's `Headers` carries the request headers and its `Response` reads every answer. Its
+//! `RequestBuilder` is not used to send: it builds each request twice (and a `URL` between), which
+//! costs more than the rest of a token exchange in Node, and its `send` panics, with the value
+//! `Debug`-formatted (float formatting, about 17 KB of wasm), when `fetch` resolves to something that
+//! is not a `Response`; here that is a network error.
 //!
 //! Redirects are not followed (`redirect: "manual"`): a token request must never be replayed, with
 //! its secrets, to wherever a redirect points, and a redirect from the API means the Base URL is
 //! wrong; the 3xx (or, in browsers, the opaque status 0) reaches the core as an answer. Every request
-//! is aborted after its time limit, body included, through an `AbortController` and a timer that is
-//! cleared as soon as the body is in: `AbortSignal.timeout` would leave one pending timer per request
-//! alive for the whole limit, which under load costs more than the request.
+//! is aborted after its time limit, body included: a timer calls the request's
+//! `AbortController.abort` (bound in JavaScript, so no Rust closure crosses the boundary) and is
+//! cleared as soon as the body is in; `AbortSignal.timeout` would leave one pending timer per request
+//! alive for the whole limit. An abort is a timeout, since nothing else aborts.
 
-use core::cell::Cell;
 use core::future::Future;
-use std::rc::Rc;
 
-use gloo_net::http::{Method as GlooMethod, RequestBuilder, Response};
-use js_sys::{Function, Promise};
+use gloo_net::http::{Headers, Response};
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, RequestInit, RequestRedirect};
+use web_sys::{AbortController, RequestInit, RequestRedirect};
 
 use super::boundary::RESPONSE_HEADERS;
-use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
+use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `fetch`, with a `Request`.
+    /// The global `fetch`.
     #[wasm_bindgen(js_name = fetch)]
-    fn fetch_request(request: &web_sys::Request) -> Promise;
+    fn global_fetch(url: &str, init: &RequestInit) -> Promise;
 
     /// The global `setTimeout` (browsers, workers and Node all have it; no `window` needed).
     #[wasm_bindgen(js_name = setTimeout)]
@@ -41,7 +42,7 @@ extern "C" {
     fn clear_timeout(timer: &JsValue);
 }
 
-/// Sends with `fetch`: the injected one when given, else the global one through gloo-net.
+/// Sends with `fetch`: the injected one when given, else the global one.
 #[derive(Clone, Default)]
 pub(crate) struct FetchClient {
     pub(crate) fetch: Option<Function>,
@@ -62,22 +63,17 @@ async fn send(
     request: &HttpRequest,
 ) -> Result<HttpResponse, TransportError> {
     let controller = AbortController::new().map_err(|_| TransportError::Network)?;
-    let timed_out = Rc::new(Cell::new(false));
-    let on_timeout = {
-        let controller = controller.clone();
-        let timed_out = Rc::clone(&timed_out);
-        Closure::once(move || {
-            timed_out.set(true);
-            controller.abort();
-        })
-    };
+    let abort = Reflect::get(&controller, &JsValue::from_str("abort"))
+        .ok()
+        .and_then(|abort| abort.dyn_into::<Function>().ok())
+        .ok_or(TransportError::Network)?
+        .bind0(&controller);
     let limit = i32::try_from(request.timeout_ms).unwrap_or(i32::MAX);
-    let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), limit);
-    let answer = exchange(fetch, request, &controller.signal()).await;
+    let timer = set_timeout(&abort, limit);
+    let answer = exchange(fetch, request, &controller).await;
     clear_timeout(&timer);
-    drop(on_timeout);
     answer.map_err(|()| {
-        if timed_out.get() {
+        if controller.signal().aborted() {
             TransportError::Timeout
         } else {
             TransportError::Network
@@ -89,12 +85,36 @@ async fn send(
 async fn exchange(
     fetch: Option<&Function>,
     request: &HttpRequest,
-    signal: &AbortSignal,
+    controller: &AbortController,
 ) -> Result<HttpResponse, ()> {
-    let response = match fetch {
-        None => send_global(request, signal).await?,
-        Some(fetch) => send_injected(fetch, request, signal).await?,
+    let headers = Headers::new();
+    for (name, value) in &request.headers {
+        headers.append(name, value);
+    }
+    let init = RequestInit::new();
+    init.set_method(request.method.as_str());
+    init.set_headers(&headers.into_raw());
+    if let Some(body) = &request.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(&controller.signal()));
+    let promise = match fetch {
+        None => global_fetch(&request.url, &init),
+        Some(fetch) => {
+            let returned = fetch
+                .call2(&JsValue::NULL, &JsValue::from_str(&request.url), &init)
+                .map_err(|_| ())?;
+            // Whatever it returned (a promise or a response), await it as a promise.
+            Promise::resolve(&returned)
+        }
     };
+    let response = JsFuture::from(promise)
+        .await
+        .map_err(|_| ())?
+        .dyn_into::<web_sys::Response>()
+        .map(Response::from)
+        .map_err(|_| ())?;
     let headers = response.headers();
     let headers = RESPONSE_HEADERS
         .iter()
@@ -107,58 +127,4 @@ async fn exchange(
         headers,
         body,
     })
-}
-
-async fn send_global(request: &HttpRequest, signal: &AbortSignal) -> Result<Response, ()> {
-    let method = match request.method {
-        Method::Get => GlooMethod::GET,
-        Method::Post => GlooMethod::POST,
-    };
-    let builder = request.headers.iter().fold(
-        RequestBuilder::new(&request.url)
-            .method(method)
-            .redirect(RequestRedirect::Manual)
-            .abort_signal(Some(signal)),
-        |builder, (name, value)| builder.header(name, value),
-    );
-    let built = match &request.body {
-        Some(body) => builder.body(body.as_str()),
-        None => builder.build(),
-    };
-    let request: web_sys::Request = built.map_err(|_| ())?.into();
-    response_of(fetch_request(&request)).await
-}
-
-/// The `Response` a fetch promise resolves to.
-async fn response_of(promise: Promise) -> Result<Response, ()> {
-    JsFuture::from(promise)
-        .await
-        .map_err(|_| ())?
-        .dyn_into::<web_sys::Response>()
-        .map(Response::from)
-        .map_err(|_| ())
-}
-
-async fn send_injected(
-    fetch: &Function,
-    request: &HttpRequest,
-    signal: &AbortSignal,
-) -> Result<Response, ()> {
-    let headers = Headers::new().map_err(|_| ())?;
-    for (name, value) in &request.headers {
-        headers.append(name, value).map_err(|_| ())?;
-    }
-    let init = RequestInit::new();
-    init.set_method(request.method.as_str());
-    init.set_headers(&headers);
-    if let Some(body) = &request.body {
-        init.set_body(&JsValue::from_str(body));
-    }
-    init.set_redirect(RequestRedirect::Manual);
-    init.set_signal(Some(signal));
-    let returned = fetch
-        .call2(&JsValue::NULL, &JsValue::from_str(&request.url), &init)
-        .map_err(|_| ())?;
-    // Whatever it returned (a promise or a response), await it as a promise.
-    response_of(Promise::resolve(&returned)).await
 }
