@@ -300,7 +300,7 @@ impl ConnectionConfig {
 
     /// The settings without secrets.
     pub fn normalized(&self) -> NormalizedConfig {
-        NormalizedConfig {
+        let connection = NormalizedConnection {
             base_url: self.base_url.clone(),
             instance_url: self.instance_url.clone(),
             api_path: self.api_path,
@@ -308,26 +308,60 @@ impl ConnectionConfig {
             timeout_ms: self.timeout_ms,
             allow_insecure_loopback: self.allow_insecure_loopback,
             allow_private_network: self.allow_private_network,
-            auth: match &self.auth {
-                Auth::Basic(basic) => NormalizedAuth::Basic {
-                    username: basic.username.clone(),
-                },
-                Auth::OAuth2(oauth) => NormalizedAuth::OAuth2 {
-                    client_id: oauth.client_id.clone(),
-                    authorization_url: oauth.authorization_url.clone(),
-                    token_url: oauth.token_url.clone(),
-                    client_authentication: oauth.client_authentication,
-                    refresh_token_lifetime_seconds: oauth.refresh_token_lifetime_seconds,
-                },
+        };
+        match &self.auth {
+            Auth::Basic(basic) => NormalizedConfig::Basic {
+                connection,
+                username: basic.username.clone(),
+            },
+            Auth::OAuth2(oauth) => NormalizedConfig::OAuth2 {
+                connection,
+                client_id: oauth.client_id.clone(),
+                authorization_url: oauth.authorization_url.clone(),
+                token_url: oauth.token_url.clone(),
+                client_authentication: oauth.client_authentication,
+                refresh_token_lifetime_seconds: oauth.refresh_token_lifetime_seconds,
             },
         }
     }
 }
 
-/// The validated settings without secrets.
+/// The validated settings without secrets, by authentication type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(tag = "authType")]
+pub enum NormalizedConfig {
+    /// HTTP Basic.
+    #[serde(rename = "basic")]
+    Basic {
+        /// What every connection has.
+        #[serde(flatten)]
+        connection: NormalizedConnection,
+        /// The user name.
+        username: String,
+    },
+    /// OAuth 2.0.
+    #[serde(rename = "oauth2", rename_all = "camelCase")]
+    OAuth2 {
+        /// What every connection has.
+        #[serde(flatten)]
+        connection: NormalizedConnection,
+        /// Client ID.
+        client_id: String,
+        /// Authorization endpoint.
+        authorization_url: String,
+        /// Token endpoint.
+        token_url: String,
+        /// How the client authenticates to the token endpoint.
+        client_authentication: ClientAuthentication,
+        /// Refresh-token lifetime in seconds.
+        refresh_token_lifetime_seconds: u64,
+    },
+}
+
+/// The normalised settings every connection has, whatever its authentication.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct NormalizedConfig {
+pub struct NormalizedConnection {
     /// Origin plus API path, without a trailing slash.
     pub base_url: String,
     /// The instance's origin.
@@ -344,35 +378,6 @@ pub struct NormalizedConfig {
     pub allow_insecure_loopback: bool,
     /// Whether private-network hosts were allowed.
     pub allow_private_network: bool,
-    /// The authentication type and its settings.
-    #[serde(flatten)]
-    pub auth: NormalizedAuth,
-}
-
-/// The authentication settings without secrets.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
-#[serde(tag = "authType")]
-pub enum NormalizedAuth {
-    /// HTTP Basic.
-    #[serde(rename = "basic")]
-    Basic {
-        /// The user name.
-        username: String,
-    },
-    /// OAuth 2.0.
-    #[serde(rename = "oauth2", rename_all = "camelCase")]
-    OAuth2 {
-        /// Client ID.
-        client_id: String,
-        /// Authorization endpoint.
-        authorization_url: String,
-        /// Token endpoint.
-        token_url: String,
-        /// How the client authenticates to the token endpoint.
-        client_authentication: ClientAuthentication,
-        /// Refresh-token lifetime in seconds.
-        refresh_token_lifetime_seconds: u64,
-    },
 }
 
 /// What `validateConfig` returns: every problem, or the normalised settings.
@@ -970,7 +975,10 @@ mod tests {
         on_premise.allow_private_network = true;
         let config = validate(&on_premise, ValidateOptions::default()).unwrap();
         assert!(config.allow_private_network);
-        assert!(config.normalized().allow_private_network);
+        let NormalizedConfig::Basic { connection, .. } = config.normalized() else {
+            panic!("basic expected")
+        };
+        assert!(connection.allow_private_network);
         // Every URL the crate sends to: the OAuth endpoints too.
         let mut input = oauth_input("https://sn.example.com/api/now");
         input.token_url = Some("https://[::ffff:7f00:1]/oauth_token.do".to_owned());
@@ -1084,7 +1092,7 @@ mod tests {
         let text = serde_json::to_string(&ValidationResult::from(&config)).unwrap();
         assert_eq!(
             text,
-            r#"{"ok":true,"errors":[],"config":{"baseUrl":"https://a.example/api/now/v2","instanceUrl":"https://a.example","apiPath":"/api/now/v2","apiVersion":"v2","timeoutMs":15000,"allowInsecureLoopback":false,"allowPrivateNetwork":false,"authType":"basic","username":"admin"}}"#
+            r#"{"ok":true,"errors":[],"config":{"authType":"basic","baseUrl":"https://a.example/api/now/v2","instanceUrl":"https://a.example","apiPath":"/api/now/v2","apiVersion":"v2","timeoutMs":15000,"allowInsecureLoopback":false,"allowPrivateNetwork":false,"username":"admin"}}"#
         );
         assert!(!text.contains("pa:ss"));
         let config = validate(
@@ -1092,7 +1100,7 @@ mod tests {
             ValidateOptions::default(),
         );
         let text = serde_json::to_string(&ValidationResult::from(&config)).unwrap();
-        assert!(text.ends_with(r#""authType":"oauth2","clientId":"id","authorizationUrl":"https://a.example/oauth_auth.do","tokenUrl":"https://a.example/oauth_token.do","clientAuthentication":"client_secret_post","refreshTokenLifetimeSeconds":8640000}}"#), "{text}");
+        assert!(text.ends_with(r#""allowPrivateNetwork":false,"clientId":"id","authorizationUrl":"https://a.example/oauth_auth.do","tokenUrl":"https://a.example/oauth_token.do","clientAuthentication":"client_secret_post","refreshTokenLifetimeSeconds":8640000}}"#), "{text}");
         assert!(!text.contains("secret\""));
         let failed = validate(&ConnectionInput::default(), ValidateOptions::default());
         assert_eq!(

@@ -141,6 +141,7 @@ pub struct FieldError {
     #[tsify(type = "string")]
     pub field: &'static str,
     /// What is wrong.
+    #[tsify(type = "FieldErrorCode")]
     pub code: FieldCode,
     /// A sentence for a person, starting with the field's label.
     pub message: String,

@@ -54,7 +54,8 @@ mod bindings;
 pub use basic::basic_authorization;
 pub use config::{
     Auth, BasicCredentials, ClientAuthentication, ConnectionConfig, ConnectionInput,
-    NormalizedConfig, OAuthClient, ValidateOptions, ValidationResult, validate,
+    NormalizedConfig, NormalizedConnection, OAuthClient, ValidateOptions, ValidationResult,
+    validate,
 };
 pub use error::{Error, ErrorCode, FieldCode, FieldError};
 pub use http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};

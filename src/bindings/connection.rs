@@ -47,6 +47,7 @@ pub(crate) enum TestConnectionStart {
     /// Send this, then give the answer to `processTestResponse`.
     Request {
         /// The request.
+        #[tsify(type = "HttpRequestData")]
         request: HttpRequest,
     },
     /// Nothing to send (no token, invalid settings): this is the result.
