@@ -8,7 +8,7 @@
 //! problem at once, each naming its field, so a form can show them all next to their inputs.
 //! Settings from JavaScript are read into a loose shape first (every member any JSON value), so a
 //! member of the wrong type is one more field error rather than the end of reading. URLs follow the
-//! rules of [`crate::address`]: `https:` only, plain `http:` and loopback hosts only when the caller
+//! rules of the `address` module: `https:` only, plain `http:` and loopback hosts only when the caller
 //! allows insecure loopback (local development), private-network hosts only when the caller allows
 //! them (on-premise instances). Both switches belong to the caller (the worker sets them from its own
 //! configuration), never to stored settings.
