@@ -11,8 +11,8 @@
 //! its secrets, to wherever a redirect points, and a redirect from the API means the Base URL is
 //! wrong; the 3xx (or, in browsers, the opaque status 0) reaches the core as an answer. Every request
 //! is aborted after its time limit, body included: a timer calls the request's
-//! `AbortController.abort` (bound in JavaScript, so no Rust closure crosses the boundary) and is
-//! cleared as soon as the body is in; `AbortSignal.timeout` would leave one pending timer per request
+//! `AbortController.abort` (through a function made once in JavaScript, so no Rust closure crosses
+//! the boundary per request) and is cleared as soon as the body is in; `AbortSignal.timeout` would leave one pending timer per request
 //! alive for the whole limit. An abort is a timeout, since nothing else aborts.
 
 use core::future::Future;
@@ -33,13 +33,28 @@ extern "C" {
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(url: &str, init: &RequestInit) -> Promise;
 
-    /// The global `setTimeout` (browsers, workers and Node all have it; no `window` needed).
+    /// The global `setTimeout` (browsers, workers and Node all have it; no `window` needed), which
+    /// calls `handler(argument)`.
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, milliseconds: i32) -> JsValue;
+    fn set_timeout(handler: &Function, milliseconds: i32, argument: &JsValue) -> JsValue;
 
     /// The global `clearTimeout`.
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(timer: &JsValue);
+}
+
+thread_local! {
+    /// `controller => controller.abort()` without a Rust closure: `Function.prototype.call` bound to
+    /// `AbortController.prototype.abort`, made once.
+    static ABORT: Option<Function> = abort_caller();
+}
+
+fn abort_caller() -> Option<Function> {
+    let member = |object: &JsValue, name: &str| Reflect::get(object, &JsValue::from_str(name)).ok();
+    let constructor = member(&js_sys::global(), "AbortController")?;
+    let abort = member(&member(&constructor, "prototype")?, "abort")?;
+    let call = member(&abort, "call")?.dyn_into::<Function>().ok()?;
+    Some(call.bind0(&abort))
 }
 
 /// Sends with `fetch`: the injected one when given, else the global one.
@@ -63,13 +78,9 @@ async fn send(
     request: &HttpRequest,
 ) -> Result<HttpResponse, TransportError> {
     let controller = AbortController::new().map_err(|_| TransportError::Network)?;
-    let abort = Reflect::get(&controller, &JsValue::from_str("abort"))
-        .ok()
-        .and_then(|abort| abort.dyn_into::<Function>().ok())
-        .ok_or(TransportError::Network)?
-        .bind0(&controller);
+    let abort = ABORT.with(Clone::clone).ok_or(TransportError::Network)?;
     let limit = i32::try_from(request.timeout_ms).unwrap_or(i32::MAX);
-    let timer = set_timeout(&abort, limit);
+    let timer = set_timeout(&abort, limit, &controller);
     let answer = exchange(fetch, request, &controller).await;
     clear_timeout(&timer);
     answer.map_err(|()| {
