@@ -1,11 +1,13 @@
 //! The wasm side of the [`HttpClient`] seam: requests go out through `fetch`, the global one (bound
 //! as a global, not through `window`, so it works in browsers, workerd and Node alike), or one the
-//! caller injected (`new Connection(settings, { fetch })`); both are called as `fetch(url, init)`.
-//! gloo-net's `Headers` carries the request headers and its `Response` reads every answer. Its
-//! `RequestBuilder` is not used to send: it builds each request twice (and a `URL` between), which
-//! costs more than the rest of a token exchange in Node, and its `send` panics, with the value
-//! `Debug`-formatted (float formatting, about 17 KB of wasm), when `fetch` resolves to something that
-//! is not a `Response`; here that is a network error.
+//! caller injected (`new Connection(settings, { fetch })`); both are called as `fetch(url, init)`,
+//! with the headers as one array of `[name, value]` pairs (one crossing of the boundary, as JSON).
+//! gloo-net's `Response` reads every answer. Its `RequestBuilder` is not used to send: it builds each
+//! request twice (and a `URL` between), which costs more than the rest of a token exchange in Node,
+//! and its `send` panics, with the value `Debug`-formatted (float formatting, about 17 KB of wasm),
+//! when `fetch` resolves to something that is not a `Response`; here that is a network error. Of an
+//! answer's headers, `content-type` is always read, the rate-limit ones only when the status is not
+//! 2xx (the only answers the core reads them on).
 //!
 //! Redirects are not followed (`redirect: "manual"`): a token request must never be replayed, with
 //! its secrets, to wherever a redirect points, and a redirect from the API means the Base URL is
@@ -17,8 +19,8 @@
 
 use core::future::Future;
 
-use gloo_net::http::{Headers, Response};
-use js_sys::{Function, Promise, Reflect};
+use gloo_net::http::Response;
+use js_sys::{Function, JSON, Promise, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -98,13 +100,13 @@ async fn exchange(
     request: &HttpRequest,
     controller: &AbortController,
 ) -> Result<HttpResponse, ()> {
-    let headers = Headers::new();
-    for (name, value) in &request.headers {
-        headers.append(name, value);
-    }
+    let headers = serde_json::to_string(&request.headers)
+        .ok()
+        .and_then(|pairs| JSON::parse(&pairs).ok())
+        .ok_or(())?;
     let init = RequestInit::new();
     init.set_method(request.method.as_str());
-    init.set_headers(&headers.into_raw());
+    init.set_headers(&headers);
     if let Some(body) = &request.body {
         init.set_body(&JsValue::from_str(body));
     }
@@ -126,12 +128,17 @@ async fn exchange(
         .dyn_into::<web_sys::Response>()
         .map(Response::from)
         .map_err(|_| ())?;
+    let status = response.status();
     let headers = response.headers();
-    let headers = RESPONSE_HEADERS
+    let read = if (200..300).contains(&status) {
+        RESPONSE_HEADERS.get(..1).unwrap_or_default()
+    } else {
+        RESPONSE_HEADERS.as_slice()
+    };
+    let headers = read
         .iter()
         .filter_map(|&name| Some((name.to_owned(), headers.get(name)?)))
         .collect();
-    let status = response.status();
     let body = response.binary().await.map_err(|_| ())?;
     Ok(HttpResponse {
         status,
