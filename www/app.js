@@ -15,7 +15,7 @@ import { confirmAction } from "./confirm-dialog.js";
 import { setUpConnectionForm } from "./connection-form.js";
 import { setUpConnectionList } from "./connection-list.js";
 import { focusFirst, focusIsLost } from "./focus.js";
-import { awaitAuthorization, navigateAuthorizationWindow, openAuthorizationWindow } from "./oauth-popup.js";
+import { authorizeInWindow, openAuthorizationWindow } from "./oauth-popup.js";
 import { setUpTabs } from "./tabs.js";
 import { markTestResultStale, renderTestResult } from "./test-result.js";
 import { renderTokenState } from "./token-state.js";
@@ -30,14 +30,6 @@ function say(id, text, tone = "") {
 }
 
 const FIELDS_NEED_ATTENTION = "Some fields need attention: see the messages next to them.";
-
-/**
- * Said when the authorization window closed without reporting a result: the window showed
- * something else than the callback, most often the instance's own error page.
- */
-const CLOSED_WITHOUT_RESULT = "The authorization window was closed before the authorization finished. No token was stored. "
-  + "If the window showed an error from the instance, check the Client ID (and Client Secret) of this connection, and that "
-  + "the Callback URL above is registered as a Redirect URL of that OAuth client in ServiceNow (System OAuth › Application Registry).";
 
 async function main() {
   try {
@@ -418,36 +410,21 @@ async function main() {
         popup.close();
         throw error;
       }
-      navigateAuthorizationWindow(popup, authorization.authorizationUrl);
       say("generate-status", "Log in and allow access in the authorization window…");
       const id = form.read().id;
-      const issuedBefore = token?.issuedAt ?? null;
-      const outcome = await awaitAuthorization(popup, { connectionId: id });
-      let view = await api.get(id);
-      const isNewToken = (candidate) => candidate.token?.issuedAt != null && candidate.token.issuedAt !== issuedBefore;
-      if (outcome.outcome === "closed") {
-        // The window was closed by hand, or the browser cut the link to it (a login page with a
-        // Cross-Origin-Opener-Policy makes it look closed). Look again for a little while in case
-        // the callback is still completing.
-        for (let attempt = 0; attempt < 3 && !isNewToken(view); attempt += 1) {
-          await new Promise((resolve) => setTimeout(resolve, 1500));
-          view = await api.get(id);
-        }
-      }
+      const { view, tokenIsNew, status } = await authorizeInWindow(popup, {
+        authorizationUrl: authorization.authorizationUrl,
+        connectionId: id,
+        issuedBefore: token?.issuedAt ?? null,
+        loadView: () => api.get(id),
+      });
       if (form.view?.id === id) {
         token = view.token ?? null;
         renderConnectionState();
-        if (isNewToken(view)) tokenChanged("a new access token was generated after this test.");
+        if (tokenIsNew) tokenChanged("a new access token was generated after this test.");
       }
       await refreshList();
-      if (outcome.outcome === "message") {
-        say("generate-status", outcome.message.message, outcome.message.ok ? "ok" : "error");
-      } else if (outcome.outcome === "closed") {
-        if (isNewToken(view)) say("generate-status", "The authorization window was closed; a new access token was stored.", "ok");
-        else say("generate-status", CLOSED_WITHOUT_RESULT, "error");
-      } else {
-        say("generate-status", "No answer from the authorization window after 10 minutes. Click Generate to try again.", "error");
-      }
+      say("generate-status", status.text, status.tone);
     }, { focus: ["generate"] });
   });
 
