@@ -3,15 +3,16 @@
 // changes (the window still opens: confirming is the person's own click), the likely causes named
 // when the window closes without a result (a wrong Client ID leaves the instance's error page in
 // it), "Not authorized yet" for a connection that never had a token, a Test Connection result
-// marked out of date by Generate and Reset, and focus after Reset. Screenshots of each state go to
-// test-artifacts/browser/.
+// marked out of date by Generate and Reset, focus after Reset, and a callback page that posts its
+// result to the page that clicked Generate only (no console errors for other allowed origins).
+// Screenshots of each state go to test-artifacts/browser/.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, authorizeInPopup, openScreen, putConnection, screenshot, screenSuite,
-  skipReason,
+  ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, authorizeInPopup, launchBrowser, openScreen, putConnection, screenshot,
+  screenSuite, skipReason, startStandinFor, startWorker,
 } from "./support/harness.js";
 
 let worker;
@@ -177,5 +178,47 @@ test("Generate and Reset mark a Test Connection result out of date; focus goes t
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
+  }
+});
+
+test("the callback page posts its result only to the page that clicked Generate", options, async () => {
+  // Another allowed origin (a second admin page, say): the callback must not post there, which the
+  // browser reports in the console of the page that opened the window.
+  const otherWorker = await startWorker({ vars: { ALLOWED_ORIGINS: "http://localhost:9" } });
+  const otherStandin = await startStandinFor(otherWorker);
+  const otherBrowser = await launchBrowser();
+  try {
+    await putConnection(otherWorker, "one-origin", {
+      name: "One origin",
+      baseUrl: `${otherStandin.url}/api/now/v2`,
+      authType: "oauth2",
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+    });
+    const { page, context, problems } = await openScreen(otherBrowser, otherWorker, { adminToken: ADMIN_TOKEN });
+    try {
+      await openOAuthTab(page, "One origin");
+      // Chromium reports a message sent to another origin in the receiving window's console.
+      const postMessageComplaints = [];
+      const listen = (source) => source.on("console", (message) => {
+        if (/postMessage/.test(message.text())) postMessageComplaints.push(message.text());
+      });
+      listen(page);
+      const popupOpened = page.waitForEvent("popup");
+      await page.getByRole("button", { name: "Generate" }).click();
+      const popup = await popupOpened;
+      listen(popup);
+      await authorizeInPopup(popup, otherStandin, { userName: "admin" });
+      await page.locator("#generate-status").getByText("Access token received and successfully generated.").waitFor();
+      await popup.waitForEvent("close", { timeout: 5_000 }).catch(() => {});
+      assert.deepEqual(postMessageComplaints, []);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await otherBrowser.close();
+    await otherStandin.close();
+    await otherWorker.close();
   }
 });
