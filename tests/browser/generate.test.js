@@ -222,3 +222,33 @@ test("the callback page posts its result only to the page that clicked Generate"
     await otherWorker.close();
   }
 });
+
+test("the token state names the ServiceNow user of the token, or says it is unknown when the instance refuses the read", options, async () => {
+  await putConnection(worker, "token-user", { name: "Token user", ...oauthSettings() });
+  const { page, context, problems } = await openScreen(browser, worker, { adminToken: ADMIN_TOKEN });
+  try {
+    await openOAuthTab(page, "Token user");
+    let popupOpened = page.waitForEvent("popup");
+    await page.getByRole("button", { name: "Generate" }).click();
+    await authorizeInPopup(await popupOpened, standin, { userName: "itil.user" });
+    await page.locator("#generate-status").getByText("Access token received").waitFor();
+    const userLine = page.locator("#token-state .token-user");
+    await userLine.waitFor();
+    assert.equal(await userLine.textContent(), "Acts as ServiceNow user itil.user (Itil User).");
+    await screenshot(page, "generate-7-token-user");
+
+    // An instance whose ACL refuses reading sys_user: the token still works, its user is unknown.
+    standin.configure({ readDenied: ["sys_user"] });
+    popupOpened = page.waitForEvent("popup");
+    await page.getByRole("button", { name: "Generate" }).click();
+    await authorizeInPopup(await popupOpened, standin, { userName: "admin" });
+    await page.locator("#generate-status").getByText("Access token received").waitFor();
+    await userLine.getByText("ServiceNow user: unknown").waitFor();
+    await page.locator("#token-state").getByText("Access token valid until").waitFor();
+    await screenshot(page, "generate-8-token-user-unknown");
+    assert.deepEqual(problems, []);
+  } finally {
+    standin.configure({ readDenied: [] });
+    await context.close();
+  }
+});

@@ -269,3 +269,41 @@ test("Test Connection of unsaved OAuth 2.0 settings stores nothing and says to s
     await context.close();
   }
 });
+
+test("the list shows when each connection was last tested and how; tests of typed settings do not count", options, async () => {
+  await putConnection(worker, "last-test", {
+    name: "Last test",
+    baseUrl: `${standin.url}/api/now`,
+    authType: "basic",
+    username: "itil.user",
+    password: seedPassword(standin, "itil.user"),
+  });
+  const { page, context, problems } = await openScreen(browser, worker, { adminToken: ADMIN_TOKEN });
+  try {
+    const item = page.getByRole("listitem").filter({ hasText: "Last test" });
+    await item.getByText("Not tested yet").waitFor();
+    await page.getByRole("button", { name: /^Last test/ }).click();
+    await page.getByRole("heading", { name: "Last test" }).waitFor();
+    await testConnection(page, "ok");
+    await item.locator(".connection-test").getByText("Connected").waitFor();
+    assert.match(await item.locator(".connection-test time").getAttribute("datetime"), /^\d{4}-\d{2}-\d{2}T/);
+    await screenshot(page, "basic-10-list-last-test");
+
+    // A typed password that fails is not the connection's test: the list keeps "Connected".
+    await page.getByRole("button", { name: "Password Click to Set" }).click();
+    await page.getByRole("textbox", { name: "Password", exact: true }).fill("FAKE-typed-wrong-password");
+    await testConnection(page, "unauthorized");
+    await page.reload();
+    await page.getByRole("heading", { name: "Last test" }).waitFor();
+    assert.equal(await item.locator(".connection-test").getAttribute("data-code"), "ok");
+
+    // A failing test of the saved settings is.
+    standin.configure({ hibernating: true });
+    await testConnection(page, "hibernating");
+    await item.locator(".connection-test").getByText("Instance hibernating").waitFor();
+    assert.deepEqual(problems, []);
+  } finally {
+    standin.configure({ hibernating: false });
+    await context.close();
+  }
+});
