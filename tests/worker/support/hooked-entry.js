@@ -7,11 +7,22 @@
 // memory lost, as when the runtime evicts or restarts it) just before or just after that write — the
 // moment between the token endpoint's answer and the tokens being stored.
 
-import worker, { ConnectionObject as RealConnectionObject, ConnectionRegistry } from "../../../worker/index.js";
+import worker, {
+  ConnectionObject as RealConnectionObject, ConnectionRegistry as RealConnectionRegistry,
+} from "../../../worker/index.js";
 import { keyring } from "../../../worker/environment.js";
 import { Vault } from "../../../worker/vault.js";
 
-export { ConnectionRegistry };
+/** The registry with hooks to read and plant its raw records. */
+export class ConnectionRegistry extends RealConnectionRegistry {
+  async testRecords() {
+    return Object.fromEntries(await this.ctx.storage.list());
+  }
+
+  async testPut(key, value) {
+    await this.ctx.storage.put(key, value);
+  }
+}
 
 /** A put that stores a new token set (with its token state, and after a callback the settings). */
 function isTokenWrite(args) {
@@ -104,6 +115,12 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (!url.pathname.startsWith("/__test/")) return worker.fetch(request, env, ctx);
+    if (url.pathname === "/__test/registry" || url.pathname === "/__test/registry-put") {
+      const registry = env.REGISTRY.get(env.REGISTRY.idFromName("registry"));
+      if (url.pathname === "/__test/registry") return Response.json(await registry.testRecords());
+      await registry.testPut(url.searchParams.get("key"), await request.json());
+      return Response.json(true);
+    }
     const id = url.searchParams.get("id");
     const stub = env.CONNECTIONS.get(env.CONNECTIONS.idFromName(id));
     const json = (value) => Response.json(value);
