@@ -1,7 +1,7 @@
 // Hostile input against the worker. Three connections are set up — A and B (OAuth 2.0, each on its
 // own stand-in instance, both authorized, A with one more authorization pending) and C (Basic) — and
 // then every case sends something a careless or malicious client might: oversized bodies (declared,
-// chunked, or declared and never sent), wrong or missing content types, invalid UTF-8, JSON nested
+// chunked, or declared and never sent; forwarded ones against a 64 KB FORWARD_BODY_LIMIT_BYTES), wrong or missing content types, invalid UTF-8, JSON nested
 // 10,000 deep, lone surrogates, unicode, NUL, CR/LF, overlong and dot-segment ids, path traversal and
 // encoded slashes in the forward route, CR/LF in every setting that reaches a header, forged and
 // replayed OAuth state (also another connection's state under a changed prefix), CORS preflights and
@@ -35,8 +35,11 @@ let pending;   // A's callback URL for an authorization not completed yet
 let settingsA;
 let settingsC;
 
+/** A small forwarding limit, so oversized forwarded bodies are cheap to send. */
+const FORWARD_LIMIT = 64 * 1024;
+
 before(async () => {
-  worker = await startWorker();
+  worker = await startWorker({ vars: { FORWARD_BODY_LIMIT_BYTES: String(FORWARD_LIMIT) } });
   standinA = await startStandinFor(worker);
   standinB = await startStandinFor(worker);
   settingsA = oauthSettings(standinA);
