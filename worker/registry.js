@@ -28,6 +28,12 @@ export class ConnectionRegistry extends DurableObject {
     return true;
   }
 
+  /** Whether a live connection has this id. */
+  async has(id) {
+    const known = await this.ctx.storage.get(PREFIX + id);
+    return known !== undefined && !known.deleted;
+  }
+
   /** Summaries of all live connections, by id, with the token status as of now. */
   async list() {
     const entries = await this.ctx.storage.list({ prefix: PREFIX });

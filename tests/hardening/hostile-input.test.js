@@ -1,7 +1,7 @@
 // Hostile input against the worker. Three connections are set up — A and B (OAuth 2.0, each on its
 // own stand-in instance, both authorized, A with one more authorization pending) and C (Basic) — and
 // then every case sends something a careless or malicious client might: oversized bodies (declared,
-// chunked, or declared and never sent), wrong or missing content types, invalid UTF-8, JSON nested
+// chunked, or declared and never sent; forwarded ones against a 64 KB FORWARD_BODY_LIMIT_BYTES), wrong or missing content types, invalid UTF-8, JSON nested
 // 10,000 deep, lone surrogates, unicode, NUL, CR/LF, overlong and dot-segment ids, path traversal and
 // encoded slashes in the forward route, CR/LF in every setting that reaches a header, forged and
 // replayed OAuth state (also another connection's state under a changed prefix), CORS preflights and
@@ -35,8 +35,11 @@ let pending;   // A's callback URL for an authorization not completed yet
 let settingsA;
 let settingsC;
 
+/** A small forwarding limit, so oversized forwarded bodies are cheap to send. */
+const FORWARD_LIMIT = 64 * 1024;
+
 before(async () => {
-  worker = await startWorker();
+  worker = await startWorker({ vars: { FORWARD_BODY_LIMIT_BYTES: String(FORWARD_LIMIT) } });
   standinA = await startStandinFor(worker);
   standinB = await startStandinFor(worker);
   settingsA = oauthSettings(standinA);
@@ -125,8 +128,11 @@ const GROUPS = {
     }), 413, "body_too_large"],
     ["Generate, 70 KB body", () => sendBytes(`/api/connections/${A}/oauth/generate`, "POST", big), 413, "body_too_large"],
     ["Test Connection, 80 KB chunked", () => chunked(`/api/connections/${A}/test`, "POST", 80 * 1024), 413, "body_too_large"],
-    ["forward POST, 70 KB with Content-Length", () => sendBytes(`/api/connections/${A}/now/table/incident`, "POST", big), 413, "body_too_large"],
-    ["forward PATCH, 80 KB chunked", () => chunked(`/api/connections/${C}/now/table/incident/x`, "PATCH", 80 * 1024), 413, "body_too_large"],
+    ["forward POST, 70 KB with Content-Length", () => raw(`/api/connections/${A}/now/table/incident`, {
+      method: "POST", headers: { ...json, "content-length": String(Buffer.byteLength(big)) }, body: big,
+    }), 413, "body_too_large"],
+    // Streamed: the upload has begun when it passes the limit, and is cut off there.
+    ["forward PATCH, 80 KB chunked", () => chunked(`/api/connections/${C}/now/table/incident/x`, "PATCH", 80 * 1024), 413, "body_too_large", "aborted-upload"],
   ],
 
   "content types": [
@@ -320,6 +326,19 @@ function instanceCalls() {
   return { apiA: a.api.total, tokenA: a.token.total, apiB: b.api.total, tokenB: b.token.total };
 }
 
+/** Calls since `calls` were only uploads the worker cut off: none completed, no token call. */
+function assertOnlyAbortedUploads(calls) {
+  const now = instanceCalls();
+  assert.equal(now.tokenA, calls.tokenA);
+  assert.equal(now.tokenB, calls.tokenB);
+  assert.equal(now.apiB, calls.apiB);
+  for (const [status, count] of Object.entries(standinA.counters().api.byStatus)) {
+    const added = count - (uploadsBefore[status] ?? 0);
+    if (added > 0) assert.ok(status === "dropped" || Number(status) >= 400, `an API call ended with ${status}`);
+  }
+}
+
+let uploadsBefore = {};
 let cases = 0;
 
 for (const [group, list] of Object.entries(GROUPS)) {
@@ -329,6 +348,7 @@ for (const [group, list] of Object.entries(GROUPS)) {
         cases += 1;
         const before = await snapshot(worker, IDS);
         const calls = instanceCalls();
+        uploadsBefore = structuredClone(standinA.counters().api.byStatus);
         const response = await bounded(sendCase);
         assert.equal(response.status, status, `${response.status} ${String(response.text).slice(0, 300)}`);
         if (shape === "page") {
@@ -342,7 +362,11 @@ for (const [group, list] of Object.entries(GROUPS)) {
           assert.equal(typeof response.json.error.message, "string");
           assert.equal(response.headers.get("access-control-allow-origin"), null, "no CORS grant on a refusal");
         }
-        assert.deepEqual(instanceCalls(), calls, "nothing reached either instance");
+        if (shape === "aborted-upload") {
+          assertOnlyAbortedUploads(calls);
+        } else {
+          assert.deepEqual(instanceCalls(), calls, "nothing reached either instance");
+        }
         assert.deepEqual(await snapshot(worker, IDS), before, "nothing stored changed");
       });
     }

@@ -166,7 +166,7 @@ describe("settings", () => {
   });
 
   test("http instance URLs need ALLOW_INSECURE_LOOPBACK=true", async () => {
-    const strict = await startWorker({ vars: { ALLOW_INSECURE_LOOPBACK: undefined } });
+    const strict = await startWorker({ vars: { ALLOW_INSECURE_LOOPBACK: undefined, PUBLIC_URL: "https://connections.example.com" } });
     try {
       const response = await strict.putConnection("local", basicSettings(standin));
       assertError(response, 422, "invalid_config", "baseUrl");

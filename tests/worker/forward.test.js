@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createServer, request as httpRequest } from "node:http";
 import { once } from "node:events";
 
-import { ADMIN_TOKEN, basicSettings, workerSuite } from "./support/harness.js";
+import { ADMIN_TOKEN, basicSettings, startWorker, workerSuite } from "./support/harness.js";
 
 let worker;
 let standin;
@@ -131,15 +131,24 @@ describe("what reaches the instance", () => {
     assert.equal(recorder.received[0].headers.accept, "application/json");
   });
 
-  test("forwarded bodies over 64 KB are refused with 413 and never sent", async () => {
-    const response = await worker.admin("/api/connections/rec/now/table/incident", {
-      method: "POST",
-      body: JSON.stringify({ text: "x".repeat(65 * 1024) }),
-      headers: { "content-type": "application/json" },
-    });
-    assert.equal(response.status, 413);
-    assert.equal(response.json.error.code, "body_too_large");
-    assert.equal(recorder.received.length, 0);
+  test("a forwarded body over FORWARD_BODY_LIMIT_BYTES is refused with 413 naming the limit, and never sent", async () => {
+    const limited = await startWorker({ vars: { FORWARD_BODY_LIMIT_BYTES: "1024" } });
+    try {
+      assert.equal((await limited.putConnection("rec", {
+        baseUrl: `${recorder.url}/api/now`, authType: "basic", username: "forwarder", password: "FAKE-recorder-password-51d0",
+      })).status, 201);
+      const response = await limited.admin("/api/connections/rec/now/table/incident", {
+        method: "POST",
+        body: JSON.stringify({ text: "x".repeat(2048) }),
+        headers: { "content-type": "application/json" },
+      });
+      assert.equal(response.status, 413);
+      assert.equal(response.json.error.code, "body_too_large");
+      assert.match(response.json.error.message, /1 KB/);
+      assert.equal(recorder.received.length, 0);
+    } finally {
+      await limited.close();
+    }
   });
 });
 

@@ -45,7 +45,7 @@ describe("OAuth connection", () => {
     assert.equal(authorizationUrl.origin + authorizationUrl.pathname, `${standin.url}/oauth_auth.do`);
     assert.equal(authorizationUrl.searchParams.get("code_challenge_method"), "S256");
     assert.equal(authorizationUrl.searchParams.get("redirect_uri"), `${worker.origin}/oauth2/callback`);
-    assert.match(authorizationUrl.searchParams.get("state"), /^flow\.[A-Za-z0-9_-]{20,}$/);
+    assert.match(authorizationUrl.searchParams.get("state"), /^flow\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/, "the connection, the random part and its tag");
     assert.equal(generated.json.callbackUrl, `${worker.origin}/oauth2/callback`);
     assert.ok(generated.json.expiresAt - Date.now() <= 10 * 60 * 1000);
     assert.ok(generated.json.expiresAt - Date.now() > 9 * 60 * 1000);

@@ -17,6 +17,7 @@ import { Miniflare } from "miniflare";
 
 import { startStandin } from "../../servicenow-standin/index.js";
 import { authorizeOverHttp } from "../../servicenow-standin/authorize.js";
+import { bundleWorker } from "./bundle.js";
 import { record, recordSecret, startTranscript } from "./transcript.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -132,13 +133,8 @@ export async function startWorker({ vars = {}, persistDir, assetsDir } = {}) {
   for (const name of SECRET_BINDINGS) if (typeof bindings[name] === "string") recordSecret(name.toLowerCase(), bindings[name]);
   const output = [];
   const options = {
-    scriptPath: path.join(REPO, "tests/worker/support/hooked-entry.js"),
+    ...(await bundleWorker("tests/worker/support/hooked-entry.js")),
     modules: true,
-    modulesRoot: REPO,
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
     compatibilityDate: COMPATIBILITY_DATE,
     durableObjects: {
       CONNECTIONS: { className: "ConnectionObject", useSQLite: true },

@@ -12,9 +12,9 @@
 // an endpoint that times out is not waited for four times over: a refresh ends within about twice
 // the time limit plus one backoff delay, whatever the token endpoint does.
 
-import { HttpError } from "./http.js";
-import { REFRESH_ATTEMPTS, retryDelay } from "./backoff.js";
-import { tokenStatus } from "./core.js";
+import { REFRESH_ATTEMPTS, retryDelay } from "../backoff.js";
+import { tokenStatus } from "../core.js";
+import { HttpError } from "../errors.js";
 
 export function reauthorizationRequired(message) {
   return new HttpError(409, "reauthorization_required",

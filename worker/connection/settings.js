@@ -1,0 +1,196 @@
+// A connection's settings and what a person sees of them: the PUT body checked for what the core does
+// not know about (name, unknown members, the loopback switch), the core's validateConfig on the rest,
+// the rule that a stored secret never goes to another instance or token endpoint, the fingerprint that
+// says which tokens and pending authorizations still belong to the settings, and the masked view
+// (secrets only as `{"set": true}`, token status from the stored, non-secret token times).
+
+import { validateConfig } from "../core.js";
+import { Code, HttpError } from "../errors.js";
+import { describeTokens } from "../token-view.js";
+import { RECORD, SECRET_RECORD } from "./store.js";
+
+const MAX_NAME_LENGTH = 100;
+
+const SETTINGS_BY_AUTH_TYPE = {
+  basic: ["baseUrl", "authType", "timeoutMs", "username"],
+  oauth2: [
+    "baseUrl", "authType", "timeoutMs", "clientId", "authorizationUrl", "tokenUrl", "clientAuthentication",
+    "refreshTokenLifetimeSeconds",
+  ],
+};
+const SETTING_KEYS = [...new Set([...SETTINGS_BY_AUTH_TYPE.basic, ...SETTINGS_BY_AUTH_TYPE.oauth2])];
+const SECRETS = ["password", "clientSecret"];
+const BODY_KEYS = new Set(["name", ...SETTING_KEYS, ...SECRETS]);
+
+/** The secret field of each authentication type. */
+export const SECRET_FOR_AUTH_TYPE = Object.freeze({ basic: "password", oauth2: "clientSecret" });
+
+/** The record holding the secret of a connection with these settings. */
+export function secretRecordOf(settings) {
+  return SECRET_RECORD[SECRET_FOR_AUTH_TYPE[settings.authType]];
+}
+
+/**
+ * Stores the settings of a PUT body (creating the connection, or replacing its settings) and returns
+ * `{config, created}`. Secrets are write-only: omitted, null or empty keeps the stored one, unless the
+ * instance (or, for the client secret, the token URL) changes. Changing what the tokens belong to
+ * clears them, and any change of the fingerprint drops pending authorizations — in the same change.
+ */
+export async function saveSettings(store, { id, body, createOnly, allowInsecureLoopback }) {
+  const { name, input, given } = readConnectionBody(body, id);
+  const existing = await store.config();
+  if (existing && createOnly) {
+    throw new HttpError(412, Code.CONNECTION_EXISTS,
+      `A connection "${id}" exists already; choose another id, or edit that one.`, { field: "id" });
+  }
+  const storedSecrets = await store.getMany(Object.values(SECRET_RECORD));
+  const stored = SECRETS.filter((field) => storedSecrets.has(SECRET_RECORD[field]));
+  const candidate = { ...input, ...given, allowInsecureLoopback };
+  let result = validateConfig(candidate, { storedSecrets: stored });
+  if (result.ok && existing) {
+    // A stored secret is never sent to another instance or token endpoint: moving the connection
+    // there means entering the secret again.
+    const carried = stored.filter((field) => secretCarries(field, existing.fingerprint, result.config));
+    if (carried.length !== stored.length) {
+      result = validateConfig(candidate, { storedSecrets: carried });
+      for (const error of result.errors) {
+        if (error.code === "required" && stored.includes(error.field) && !carried.includes(error.field)) {
+          error.message += " It must be entered again because the instance or token URL changed.";
+        }
+      }
+    }
+  }
+  if (!result.ok) throw invalidConfig(result.errors);
+
+  const normalized = result.config;
+  const fingerprint = fingerprintOf(normalized);
+  const identityChanged = existing !== null && tokenIdentity(existing.fingerprint) !== tokenIdentity(fingerprint);
+  const now = Date.now();
+  const config = {
+    id,
+    name,
+    settings: pick(input, SETTINGS_BY_AUTH_TYPE[normalized.authType]),
+    fingerprint,
+    generation: (existing?.generation ?? 0) + (identityChanged ? 1 : 0),
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  const secretField = SECRET_FOR_AUTH_TYPE[normalized.authType];
+  const otherSecret = secretField === "password" ? "clientSecret" : "password";
+  const put = { [RECORD.CONFIG]: config };
+  if (given[secretField] !== undefined) put[SECRET_RECORD[secretField]] = store.seal(secretField, given[secretField]);
+  const remove = [SECRET_RECORD[otherSecret]];
+  // Tokens belong to the instance, client and token endpoint that issued them.
+  if (identityChanged) remove.push(RECORD.TOKENS, RECORD.TOKEN_STATE);
+  if (existing && !sameFingerprint(existing.fingerprint, fingerprint)) {
+    remove.push(...(await store.pendingAuthorizations()).keys());
+  }
+  await store.commit({ put, remove });
+  return { config, created: existing === null };
+}
+
+/** The view of a connection: settings as entered, secrets masked, resolved values, token status. */
+export async function viewOf(store, config, { callbackUrl, allowInsecureLoopback }) {
+  const { settings } = config;
+  const authType = settings.authType;
+  const secretField = SECRET_FOR_AUTH_TYPE[authType];
+  const records = await store.getMany([SECRET_RECORD[secretField], RECORD.TOKEN_STATE]);
+  const secretSet = records.has(SECRET_RECORD[secretField]);
+  const checked = validateConfig(
+    { ...settings, allowInsecureLoopback },
+    { storedSecrets: secretSet ? [secretField] : [] },
+  );
+  const view = { id: config.id, name: config.name, ...settings, [secretField]: { set: secretSet } };
+  if (checked.ok) {
+    const { instanceUrl, apiPath, apiVersion, timeoutMs } = checked.config;
+    view.resolved = { instanceUrl, apiPath, apiVersion, timeoutMs };
+    if (authType === "oauth2") {
+      const { authorizationUrl, tokenUrl, clientAuthentication, refreshTokenLifetimeSeconds } = checked.config;
+      Object.assign(view.resolved, { authorizationUrl, tokenUrl, clientAuthentication, refreshTokenLifetimeSeconds });
+    }
+  } else {
+    view.configErrors = checked.errors;
+  }
+  if (authType === "oauth2") {
+    view.callbackUrl = callbackUrl;
+    view.token = describeTokens(records.get(RECORD.TOKEN_STATE) ?? null);
+  } else {
+    view.token = null;
+  }
+  view.createdAt = config.createdAt;
+  view.updatedAt = config.updatedAt;
+  return view;
+}
+
+/** The normalized facts that decide where secrets and tokens may go. */
+export function fingerprintOf(normalized) {
+  return {
+    authType: normalized.authType,
+    instanceUrl: normalized.instanceUrl,
+    clientId: normalized.clientId ?? null,
+    authorizationUrl: normalized.authorizationUrl ?? null,
+    tokenUrl: normalized.tokenUrl ?? null,
+  };
+}
+
+export function sameFingerprint(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export function invalidConfig(errors) {
+  const first = errors[0];
+  const message = errors.length === 1 ? first.message : `${first.message} (and ${errors.length - 1} more problems)`;
+  return new HttpError(422, "invalid_config", message, { field: first.field, errors });
+}
+
+/** The body of PUT /api/connections/:id, checked for what the core does not know about. */
+function readConnectionBody(body, id) {
+  const errors = [];
+  for (const key of Object.keys(body)) {
+    if (key === "allowInsecureLoopback") {
+      errors.push({ field: key, code: "not_allowed",
+        message: "allowInsecureLoopback is set by the worker's ALLOW_INSECURE_LOOPBACK variable, not per connection." });
+    } else if (!BODY_KEYS.has(key)) {
+      errors.push({ field: key, code: "unknown_field", message: `${key} is not a connection setting.` });
+    }
+  }
+  let name = id;
+  if (body.name !== undefined && body.name !== null) {
+    if (typeof body.name !== "string") {
+      errors.push({ field: "name", code: "invalid_type", message: "Name must be a string." });
+    } else if (body.name.trim().length > MAX_NAME_LENGTH) {
+      errors.push({ field: "name", code: "too_long", message: `Name must be at most ${MAX_NAME_LENGTH} characters.` });
+    } else if (/\p{Cc}/u.test(body.name)) {
+      errors.push({ field: "name", code: "control_character", message: "Name must not contain control characters." });
+    } else if (body.name.trim() !== "") {
+      name = body.name.trim();
+    }
+  }
+  if (errors.length > 0) throw invalidConfig(errors);
+  // Empty strings mean "not given", as an empty form field does: defaults apply, secrets are kept.
+  const input = {};
+  for (const key of SETTING_KEYS) {
+    if (body[key] !== undefined && body[key] !== null && body[key] !== "") input[key] = body[key];
+  }
+  const given = {};
+  for (const key of SECRETS) {
+    if (body[key] !== undefined && body[key] !== null && body[key] !== "") given[key] = body[key];
+  }
+  return { name, input, given };
+}
+
+function pick(object, keys) {
+  const picked = {};
+  for (const key of keys) if (object[key] !== undefined) picked[key] = object[key];
+  return picked;
+}
+
+function tokenIdentity(fingerprint) {
+  const { authType, instanceUrl, clientId, tokenUrl } = fingerprint;
+  return JSON.stringify([authType, instanceUrl, clientId, tokenUrl]);
+}
+
+function secretCarries(field, previous, next) {
+  if (previous.instanceUrl !== next.instanceUrl) return false;
+  return field !== "clientSecret" || previous.tokenUrl === (next.tokenUrl ?? null);
+}

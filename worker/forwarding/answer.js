@@ -1,0 +1,121 @@
+// The instance's answer as the caller gets it: its status and body, streamed, with the allowlisted
+// headers (headers.js), the paging links rewritten (links.js) and the headers that keep it inert
+// (inert.js). Memory stays bounded whatever the instance sends: the body flows through one chunk at
+// a time, and an HTML answer — which may be a hibernating developer instance's wake-up page instead
+// of API data, often with status 200 — is read only up to its first 256 KB to recognise that page
+// (the core's isHibernationPage), then streamed on. A redirect is never followed or passed on.
+
+import { isHibernationPage } from "../core.js";
+import { Code, HttpError } from "../errors.js";
+import { callerHeaders } from "./headers.js";
+import { makeInert } from "./inert.js";
+import { rewriteLinks } from "./links.js";
+
+/** How much of an HTML answer is read to look for the hibernation page. */
+export const SNIFF_BYTES = 256 * 1024;
+
+const BODILESS_STATUSES = new Set([204, 205, 304]);
+
+/**
+ * The first chunks of `reader`, at least `limit` bytes unless the body ends first, and whether it
+ * ended.
+ */
+async function readPrefix(reader, limit, transfer) {
+  const chunks = [];
+  let size = 0;
+  while (size < limit) {
+    const { done, value } = await reader.read();
+    if (done) return { chunks, size, ended: true };
+    transfer.progress();
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { chunks, size, ended: false };
+}
+
+function joined(chunks, size, limit) {
+  const bytes = new Uint8Array(Math.min(size, limit));
+  let offset = 0;
+  for (const chunk of chunks) {
+    if (offset >= bytes.byteLength) break;
+    const part = chunk.subarray(0, bytes.byteLength - offset);
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return bytes;
+}
+
+/** The chunks already read, then the rest of `reader`. */
+function replay(chunks, reader, ended) {
+  return new ReadableStream({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      if (ended) controller.close();
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * The caller's Response for `upstream`. `context`: {requestUrl, instanceOrigin, gateway} for the
+ * links, `transfer` (transfer.js) for the body's timing, `onEnd(bytes)` when the body has been passed
+ * on whole.
+ */
+export async function callerAnswer(upstream, { transfer, links, onEnd = () => {} }) {
+  const { status } = upstream;
+  if (status >= 300 && status < 400 && status !== 304) {
+    // The Table API never redirects; a redirect means a login page or a moved instance.
+    await upstream.body?.cancel();
+    transfer.finish();
+    throw new HttpError(502, Code.UNEXPECTED_REDIRECT,
+      `The instance answered with a redirect (${status}) instead of an API response; check the Base URL.`);
+  }
+  const contentType = upstream.headers.get("content-type") ?? "";
+  let body = upstream.body;
+  if (body !== null && contentType.toLowerCase().includes("html")) {
+    const reader = body.getReader();
+    const prefix = await readPrefix(reader, SNIFF_BYTES, transfer);
+    const sample = { status, headers: { "content-type": contentType }, body: joined(prefix.chunks, prefix.size, SNIFF_BYTES) };
+    if (isHibernationPage(sample)) {
+      await reader.cancel();
+      transfer.finish();
+      throw new HttpError(503, "hibernating", "The instance is hibernating. Sign in to the instance to wake it, then try again.");
+    }
+    body = replay(prefix.chunks, reader, prefix.ended);
+  }
+
+  const headers = callerHeaders(upstream);
+  const link = upstream.headers.get("link");
+  if (link !== null) {
+    const rewritten = rewriteLinks(link, links);
+    if (rewritten !== null) headers.set("link", rewritten);
+  }
+  const withContent = !BODILESS_STATUSES.has(status);
+  makeInert(headers, withContent);
+  if (!withContent || body === null) {
+    await body?.cancel();
+    transfer.finish();
+    onEnd(0);
+    return new Response(null, { status, headers });
+  }
+  let bytes = 0;
+  const watched = body.pipeThrough(new TransformStream({
+    transform(chunk, controller) {
+      transfer.progress();
+      bytes += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+    flush() {
+      transfer.finish();
+      onEnd(bytes);
+    },
+  }));
+  return new Response(watched, { status, headers });
+}

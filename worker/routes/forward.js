@@ -1,0 +1,90 @@
+// Forwarding to the instance's REST API: `/api/connections/:id/now/<path>` to `<instance>/api/now/<path>`.
+// The connection's object hands out what the request needs — the URL (built by the core, which
+// refuses any path that leaves the API), a fresh Authorization and the tokens' generation
+// (connection/forwarding.js) — and the bytes flow here, in this stateless worker, streamed both ways
+// (request-body.js, answer.js) under the transfer's waits (transfer.js). A 401 to a request without a
+// body is retried once with a refreshed token, bound to the generation it started with; a request
+// whose body was streamed cannot be sent twice, so it gets the instance's 401 (its token was made
+// fresh before sending).
+
+import { connectionStub } from "../connection-stub.js";
+import { forwardBodyLimit } from "../environment.js";
+import { HttpError } from "../errors.js";
+import { callerAnswer } from "../forwarding/answer.js";
+import { upstreamHeaders } from "../forwarding/headers.js";
+import { hasBody, outgoingBody } from "../forwarding/request-body.js";
+import { Transfer } from "../forwarding/transfer.js";
+
+/** The raw path after `/api/connections/<id>/now` (without its leading "/") and the raw query. */
+function target(c) {
+  const path = c.req.path;
+  const marker = `/api/connections/${c.get("connectionId")}/now`;
+  const rest = path.slice(marker.length).replace(/^\//, "");
+  const url = c.req.url;
+  const query = url.indexOf("?");
+  return { path: rest, query: query === -1 ? "" : url.slice(query + 1) };
+}
+
+function copied(response) {
+  return new Response(response.body, response);
+}
+
+/** Sends one request to the instance; transport failures become 502 answers naming the host only. */
+async function send(grant, { method, headers, body }, transfer) {
+  const init = {
+    method,
+    headers: upstreamHeaders(headers, grant.authorization),
+    redirect: "manual",
+    signal: transfer.signal,
+  };
+  if (body) init.body = body.stream;
+  else transfer.sent();
+  try {
+    const response = await fetch(grant.url, init);
+    transfer.answered();
+    return response;
+  } catch (error) {
+    transfer.finish();
+    const refusal = body?.refusal();
+    if (refusal) throw refusal;
+    const host = new URL(grant.url).host;
+    if (transfer.expired === "waiting") {
+      throw new HttpError(502, "timeout", `${host} did not answer within ${transfer.timeoutMs} ms.`);
+    }
+    if (transfer.expired === "sending") {
+      throw new HttpError(502, "timeout", `Sending the request body to ${host} made no progress for ${transfer.timeoutMs} ms.`);
+    }
+    throw new HttpError(502, "network_error", `Could not reach ${host} (connection failed).`);
+  }
+}
+
+export async function forward(c) {
+  const id = c.get("connectionId");
+  const stub = connectionStub(c.env, id);
+  const request = c.req.raw;
+  const limit = forwardBodyLimit(c.env);
+  const grant = await stub.forwardGrant(id, target(c));
+  if (grant instanceof Response) return copied(grant);
+
+  const links = {
+    requestUrl: grant.url,
+    instanceOrigin: new URL(grant.instanceUrl).origin,
+    gateway: `${c.get("publicOrigin")}/api/connections/${id}`,
+  };
+  const method = request.method;
+  const retryable = grant.retryable && !hasBody(request);
+  let transfer = new Transfer(grant.timeoutMs);
+  const body = outgoingBody(request, { limit, transfer });
+  let upstream = await send(grant, { method, headers: request.headers, body }, transfer);
+  if (upstream.status === 401 && retryable) {
+    // One retry with a refreshed token (RFC 6750 §3.1), to the same URL, only while the connection's
+    // tokens are still of the generation this request began with.
+    await upstream.body?.cancel();
+    transfer.finish();
+    const retry = await stub.forwardRetry(id, { generation: grant.generation, authorization: grant.authorization });
+    if (retry instanceof Response) return copied(retry);
+    transfer = new Transfer(grant.timeoutMs);
+    upstream = await send({ ...grant, authorization: retry.authorization }, { method, headers: request.headers, body: null }, transfer);
+  }
+  return callerAnswer(upstream, { transfer, links });
+}
