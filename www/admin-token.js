@@ -75,6 +75,8 @@ export function setUpAdminToken({ onChange, confirmForget = async () => true }) 
   });
 
   render();
+  // The form works from here on (see index.html).
+  document.getElementById("admin-controls").disabled = false;
   return {
     /** The worker accepted the token: it leaves the field (it is in this tab's storage now). */
     accepted() {

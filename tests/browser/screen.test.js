@@ -88,6 +88,35 @@ test("the admin token is asked for, kept in this tab's sessionStorage only, and 
   }
 });
 
+test("the admin token cannot be sent before the page is ready, so it never lands in the address", options, async () => {
+  const context = await browser.newContext({ baseURL: worker.url });
+  try {
+    const page = await context.newPage();
+    let release;
+    const held = new Promise((resolve) => {
+      release = resolve;
+    });
+    await page.route("**/pkg/servicenow_connection_bg.wasm", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto("/");
+    const field = page.getByLabel("Admin token");
+    await field.waitFor();
+    assert.ok(await field.isDisabled(), "no token can be typed while the page loads");
+    assert.ok(await page.getByRole("button", { name: "Use token" }).isDisabled());
+    release();
+    await page.getByText("Enter the admin token to see and edit the connections.").waitFor();
+    assert.ok(await field.isEnabled());
+    await field.fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Use token" }).click();
+    await page.locator("#workspace").waitFor();
+    assert.ok(!page.url().includes(ADMIN_TOKEN));
+  } finally {
+    await context.close();
+  }
+});
+
 test("a worker without an admin token says that its admin API is disabled", options, async () => {
   const closedWorker = await startWorker({ vars: { ADMIN_TOKEN: "" } });
   const { page, context } = await openScreen(browser, closedWorker);
