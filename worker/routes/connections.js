@@ -46,7 +46,9 @@ export function deleteConnection(c) {
 
 export async function generate(c) {
   const options = await readJsonObject(c.req.raw, { optional: true });
-  return answer(stubOf(c).generate(c.get("connectionId"), options, { callbackUrl: callbackUrlOf(c) }));
+  // The page asking (its Origin passed the origin check) is where the callback page reports back.
+  const openerOrigin = c.req.header("origin") ?? null;
+  return answer(stubOf(c).generate(c.get("connectionId"), options, { callbackUrl: callbackUrlOf(c), openerOrigin }));
 }
 
 export function resetToken(c) {
