@@ -12,6 +12,7 @@ import { tagState, withState } from "../oauth-state.js";
 import { fingerprintOf, sameFingerprint } from "./settings.js";
 import { RECORD } from "./store.js";
 import { storeIssuedTokens } from "./token-records.js";
+import { readTokenUser, recordTokenUser } from "./token-user.js";
 
 /** An authorization request may be completed for 10 minutes, once. */
 export const STATE_TTL_MS = 10 * 60 * 1000;
@@ -142,7 +143,9 @@ export class AuthorizationFlow {
       return outcome(409, Code.SETTINGS_CHANGED,
         "The connection was changed or deleted while the token was being fetched. No token was stored.");
     }
-    await storeIssuedTokens(this.#store, current, tokens, { keep: stateKey });
+    const stored = await storeIssuedTokens(this.#store, current, tokens, { keep: stateKey });
+    // After the tokens are safe: a slow or refusing instance only leaves the user unknown.
+    await recordTokenUser(this.#store, stored.generation, await readTokenUser(connection, tokens, connection.config.timeoutMs));
     return { ok: true, status: 200, code: Code.OK, message: "Access token received and successfully generated.", changed: true };
   }
 
