@@ -34,10 +34,6 @@ function line(className, label, value) {
   return row;
 }
 
-/** The short label of a test result's class, for the list's "last test". */
-export function testLabel(code) {
-  return CLASSIFICATION[code] ?? { label: code, tone: "bad" };
-}
 
 const TESTED = {
   typed: "Tested the settings as entered. Nothing was saved.",
@@ -45,10 +41,11 @@ const TESTED = {
 };
 
 /**
- * The class's label, with "re-authorization required" worded for what it means here: a connection
- * that never had a token is not authorized yet, and settings typed but not saved have no token.
+ * The class's label and tone, with "re-authorization required" worded for what it means here: a
+ * connection that never had a token is not authorized yet, and settings typed but not saved have no
+ * token. Also for the list's "last test".
  */
-function classify(result, tokenStatus) {
+export function testLabel(result, tokenStatus = null) {
   const known = CLASSIFICATION[result.code] ?? { label: result.code, tone: "bad" };
   if (result.code !== "reauthorization_required") return known;
   if (tokenStatus === "none" || tokenStatus === "unsaved") return { label: "Not authorized yet", tone: "bad" };
@@ -65,7 +62,7 @@ function classify(result, tokenStatus) {
  * connection not created yet), for the wording of a missing authorization.
  */
 export function renderTestResult(container, result, roundTripMs, { tokenStatus = null } = {}) {
-  const known = classify(result, tokenStatus);
+  const known = testLabel(result, tokenStatus);
   const badge = document.createElement("span");
   badge.className = `badge ${known.tone}`;
   badge.textContent = known.label;

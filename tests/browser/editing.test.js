@@ -115,7 +115,7 @@ test("OAuth URLs on another host than the instance get a warning, and still save
     await page.getByRole("button", { name: "Client Secret Click to Set" }).click();
     await page.getByRole("textbox", { name: "Client Secret", exact: true }).fill(CLIENT_SECRET);
     await page.getByRole("button", { name: "Save" }).click();
-    await page.getByText("Saved.").waitFor();
+    await page.getByText("Saved.", { exact: true }).waitFor();
     await warning.waitFor();
 
     // Back to the default: no warning.
@@ -160,7 +160,7 @@ test("focus stays on a control after Save, Test Connection and Delete", options,
     await openConnection(page, "Disposable");
     await page.getByLabel("Name", { exact: true }).fill("Disposable (renamed)");
     await page.getByRole("button", { name: "Save" }).click();
-    await page.getByText("Saved.").waitFor();
+    await page.getByText("Saved.", { exact: true }).waitFor();
     assert.equal(await focusedId(page), "save");
 
     await page.getByRole("button", { name: "Test Connection" }).click();
