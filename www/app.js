@@ -110,7 +110,9 @@ async function main() {
   }
 
   async function discardChanges() {
-    if (byId("editor").hidden || !form.isDirty()) return true;
+    // While a connection loads, the form holds nothing that can be edited, so nothing to lose.
+    const editor = byId("editor");
+    if (editor.hidden || editor.getAttribute("aria-busy") === "true" || !form.isDirty()) return true;
     return confirmAction({
       title: "Discard unsaved changes?",
       text: "The changes to this connection have not been saved.",

@@ -231,3 +231,13 @@ export function screenSuite(started = () => {}) {
     await running.worker?.close();
   }, { timeout: 30_000 });
 }
+
+/**
+ * The id of the focused element ("BODY" when focus is on the page itself), once it is `expected` or
+ * after a few seconds: an action moves focus when it has finished, just after its last message.
+ */
+export async function focusAfterAction(page, expected) {
+  const current = () => (document.activeElement === document.body ? "BODY" : document.activeElement?.id ?? "");
+  await page.waitForFunction(`(${current})() === ${JSON.stringify(expected)}`, null, { timeout: 5_000 }).catch(() => {});
+  return page.evaluate(current);
+}
