@@ -237,7 +237,11 @@ export function screenSuite(started = () => {}) {
  * after a few seconds: an action moves focus when it has finished, just after its last message.
  */
 export async function focusAfterAction(page, expected) {
-  const current = () => (document.activeElement === document.body ? "BODY" : document.activeElement?.id ?? "");
-  await page.waitForFunction(`(${current})() === ${JSON.stringify(expected)}`, null, { timeout: 5_000 }).catch(() => {});
-  return page.evaluate(current);
+  // Functions, not strings: a string would be evaluated as code, which the page's CSP refuses.
+  await page.waitForFunction(
+    (id) => (document.activeElement === document.body ? "BODY" : document.activeElement?.id ?? "") === id,
+    expected,
+    { timeout: 5_000 },
+  ).catch(() => {});
+  return page.evaluate(() => (document.activeElement === document.body ? "BODY" : document.activeElement?.id ?? ""));
 }
