@@ -112,6 +112,24 @@ export class ConnectionObject extends RealConnectionObject {
     return true;
   }
 
+  /** Stores a token set (sealed) and its token state, as a completed authorization would. */
+  async testSetTokens(id, tokens) {
+    await this.ctx.storage.put({
+      tokens: this.#seal(id, "tokens", JSON.stringify(tokens)),
+      tokenState: {
+        state: "active",
+        meta: {
+          issuedAt: tokens.issuedAt,
+          expiresAt: tokens.expiresAt ?? null,
+          refreshExpiresAt: tokens.refreshExpiresAt ?? null,
+          hasRefreshToken: Boolean(tokens.refreshToken),
+        },
+        changedAt: Date.now(),
+      },
+    });
+    return true;
+  }
+
   async testAgeAuthorizationRequests(ms) {
     const entries = await this.ctx.storage.list({ prefix: "oauth-state:" });
     for (const [key, value] of entries) {
@@ -157,6 +175,8 @@ export default {
       }
       case "/__test/expire-access-token":
         return json(await stub.testExpireAccessToken(id, Number(url.searchParams.get("expiresAt"))));
+      case "/__test/set-tokens":
+        return json(await stub.testSetTokens(id, await request.json()));
       case "/__test/keys":
         return json(await stub.testStorageKeys());
       case "/__test/raw":
