@@ -4,9 +4,10 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
 
 import {
-  ADMIN_TOKEN, CLIENT_SECRET, PAGE_ORIGIN, basicSettings, connect, oauthSettings, removeDir, secretsIn,
+  ADMIN_TOKEN, CLIENT_SECRET, PAGE_ORIGIN, basicSettings, connect, oauthSettings, postedMessage, removeDir, secretsIn,
   startWorker, tempDir, workerSuite, writePlaceholderPage,
 } from "./support/harness.js";
 
@@ -347,6 +348,45 @@ describe("PUBLIC_URL and ALLOWED_ORIGINS", () => {
     } finally {
       await publicWorker.close();
     }
+  });
+
+  test("without PUBLIC_URL the API and the callback answer 503 public_url_not_configured", async () => {
+    const unset = await startWorker({ vars: { ALLOW_INSECURE_LOOPBACK: undefined, PUBLIC_URL: undefined } });
+    try {
+      for (const [method, path] of [["GET", "/api/connections"], ["GET", "/api/connections/x"], ["POST", "/api/connections/x/oauth/generate"]]) {
+        const response = await unset.admin(path, { method });
+        assertError(response, 503, "public_url_not_configured");
+        assert.match(response.json.error.message, /PUBLIC_URL/);
+      }
+      const page = await unset.request(`/oauth2/callback?code=x&state=x.${"y".repeat(43)}`);
+      assert.equal(page.status, 503);
+      assert.equal(postedMessage(page.text).message.code, "public_url_not_configured");
+    } finally {
+      await unset.close();
+    }
+  });
+
+  test("the Host header never becomes the worker's origin; only a loopback one does, in a local run", async () => {
+    // The same worker reached with another Host header, as a DNS-rebinding page or a proxy would.
+    const asHost = (host, path) => new Promise((resolve, reject) => {
+      const req = httpRequest({
+        host: worker.url.hostname, port: worker.url.port, path, headers: { host, authorization: `Bearer ${ADMIN_TOKEN}` },
+      }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => { text += chunk; });
+        res.on("end", () => resolve({ status: res.statusCode, text }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    const foreign = await asHost("attacker.example", "/api/connections");
+    assert.equal(foreign.status, 503, foreign.text);
+    assert.equal(JSON.parse(foreign.text).error.code, "public_url_not_configured");
+    assert.ok(!foreign.text.includes("attacker.example"));
+    const local = await asHost(`localhost:${worker.url.port}`, "/api/connections");
+    assert.equal(local.status, 200, local.text);
+    assert.equal(JSON.parse(local.text).worker.callbackUrl, `http://localhost:${worker.url.port}/oauth2/callback`);
   });
 
   test("an invalid PUBLIC_URL is a 503 that names it", async () => {
