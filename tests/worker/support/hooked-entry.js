@@ -44,9 +44,11 @@ function bound(target, name) {
 
 export class ConnectionObject extends RealConnectionObject {
   #storageFault = null;
+  #storage;
 
   constructor(ctx, env) {
     super(ctx, env);
+    this.#storage = ctx.storage;
     const writes = (target) => new Proxy(target, {
       get: (object, name) => {
         if (name === "put" || name === "delete") return (...args) => this.#write(object, name, args);
@@ -68,7 +70,11 @@ export class ConnectionObject extends RealConnectionObject {
     if (fault === "abort-before") this.ctx.abort("injected: reset before the refreshed tokens were stored");
     const written = await storage[method](...args);
     if (fault === "abort-after") this.ctx.abort("injected: reset right after the refreshed tokens were stored");
-    if (fault === "between") this.ctx.abort("injected: reset right after the first write of a change");
+    if (fault === "between") {
+      // Whatever this write made durable on its own stays: then the object is gone.
+      await this.#storage.sync();
+      this.ctx.abort("injected: reset right after the first write of a change");
+    }
     return written;
   }
 
