@@ -105,17 +105,42 @@ export async function callerAnswer(upstream, { transfer, links, onEnd = () => {}
     onEnd(0);
     return new Response(null, { status, headers });
   }
+  // An internal stream towards the caller, whose writer is aborted when the body stalls or fails. With
+  // the instance's declared length kept (FixedLengthStream), a cut-off body can never pass for a
+  // complete one: the caller sees fewer bytes than Content-Length announced.
+  const length = declaredLength(upstream.headers);
+  const { readable, writable } = length === null ? new IdentityTransformStream() : new FixedLengthStream(length);
+  pump(body, writable.getWriter(), transfer, onEnd);
+  return new Response(readable, { status, headers });
+}
+
+function declaredLength(headers) {
+  const value = headers.get("content-length");
+  if (value === null || !/^[0-9]{1,15}$/.test(value.trim())) return null;
+  return Number(value.trim());
+}
+
+/** Passes `source` on to `writer` chunk by chunk, under the transfer's waits. */
+async function pump(source, writer, transfer, onEnd) {
+  const reader = source.getReader();
+  const expired = new Promise((resolve, reject) => transfer.onExpired(reject));
+  expired.catch(() => {});
   let bytes = 0;
-  const watched = body.pipeThrough(new TransformStream({
-    transform(chunk, controller) {
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), expired]);
+      if (done) break;
       transfer.progress();
-      bytes += chunk.byteLength;
-      controller.enqueue(chunk);
-    },
-    flush() {
-      transfer.finish();
-      onEnd(bytes);
-    },
-  }));
-  return new Response(watched, { status, headers });
+      bytes += value.byteLength;
+      await writer.write(value);
+      transfer.progress();
+    }
+    await writer.close();
+    transfer.finish();
+    onEnd(bytes);
+  } catch (error) {
+    transfer.finish();
+    reader.cancel(error).catch(() => {});
+    writer.abort(error).catch(() => {});
+  }
 }
