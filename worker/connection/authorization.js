@@ -1,15 +1,18 @@
 // The authorization-code flow of one connection (RFC 6749 §4.1 with PKCE S256, RFC 7636): Generate
 // makes the authorization request (the core builds it; the worker tags its state, oauth-state.js) and
-// keeps a pending record — the SHA-256 of the state, the sealed code verifier, the redirect URI and the
-// settings' fingerprint — for 10 minutes, single use; the callback finds that record, checks it is
-// unused, unexpired and still for the same settings, exchanges the code and stores the tokens. Only
-// the hash of a state is stored, so the storage never holds a value that completes an authorization.
+// keeps a pending record — the SHA-256 of the state, the sealed code verifier, the redirect URI, the
+// settings' fingerprint and the origin of the page that asked (the callback page reports to that page
+// only) — for 10 minutes, single use; the callback finds that record, checks it is unused, unexpired
+// and still for the same settings, exchanges the code, stores the tokens and reads which ServiceNow
+// user they act as (token-user.js). Only the hash of a state is stored, so the storage never holds a
+// value that completes an authorization.
 
 import { Code, HttpError } from "../errors.js";
 import { tagState, withState } from "../oauth-state.js";
 import { fingerprintOf, sameFingerprint } from "./settings.js";
 import { RECORD } from "./store.js";
 import { storeIssuedTokens } from "./token-records.js";
+import { readTokenUser, recordTokenUser } from "./token-user.js";
 
 /** An authorization request may be completed for 10 minutes, once. */
 export const STATE_TTL_MS = 10 * 60 * 1000;
@@ -29,8 +32,11 @@ export class AuthorizationFlow {
     this.#env = env;
   }
 
-  /** `{authorizationUrl, expiresAt, callbackUrl}` for an OAuth 2.0 connection. */
-  async generate({ scope }, { callbackUrl }) {
+  /**
+   * `{authorizationUrl, expiresAt, callbackUrl}` for an OAuth 2.0 connection. `openerOrigin`: the
+   * Origin of the request (a page of an allowed origin), or null.
+   */
+  async generate({ scope }, { callbackUrl, openerOrigin = null }) {
     const config = await this.#store.requireConfig();
     if (config.settings.authType !== "oauth2") {
       throw new HttpError(409, Code.NOT_OAUTH2, "Generate is for OAuth 2.0 connections; this one uses Basic authentication.");
@@ -50,6 +56,7 @@ export class AuthorizationFlow {
       verifier: this.#store.seal("codeVerifier", request.codeVerifier),
       redirectUri: callbackUrl,
       fingerprint: fingerprintOf(connection.config),
+      ...(typeof openerOrigin === "string" ? { openerOrigin } : {}),
       createdAt: now,
       expiresAt: now + STATE_TTL_MS,
     };
@@ -66,8 +73,9 @@ export class AuthorizationFlow {
 
   /**
    * Completes an authorization started by `generate`. `callback` is the core's parseCallback result.
-   * Answers `{ok, status, code, message, changed}` for the callback page (`changed`: tokens were
-   * stored); never echoes values from the query except the instance's own error code and description.
+   * Answers `{ok, status, code, message, changed, openerOrigin}` for the callback page (`changed`:
+   * tokens were stored; `openerOrigin`: the origin of the page that clicked Generate, null when not
+   * known); never echoes values from the query except the instance's own error code and description.
    */
   async complete(callback) {
     const stateKey = RECORD.PENDING_PREFIX + (await sha256Hex(callback.state));
@@ -87,6 +95,11 @@ export class AuthorizationFlow {
       return outcome(400, Code.UNKNOWN_STATE,
         "This authorization request is not known to this connection (it was never started here, or the connection changed since). No token was stored. Click Generate to try again.");
     }
+    return { ...(await this.#completeKnown(callback, stateKey, config, pending)), openerOrigin: pending.openerOrigin ?? null };
+  }
+
+  /** The rest of `complete`, for a state this connection issued. */
+  async #completeKnown(callback, stateKey, config, pending) {
     if (pending.usedAt) return stateUsed();
     const now = Date.now();
     if (now >= pending.expiresAt) {
@@ -130,7 +143,9 @@ export class AuthorizationFlow {
       return outcome(409, Code.SETTINGS_CHANGED,
         "The connection was changed or deleted while the token was being fetched. No token was stored.");
     }
-    await storeIssuedTokens(this.#store, current, tokens, { keep: stateKey });
+    const stored = await storeIssuedTokens(this.#store, current, tokens, { keep: stateKey });
+    // After the tokens are safe: a slow or refusing instance only leaves the user unknown.
+    await recordTokenUser(this.#store, stored.generation, await readTokenUser(connection, tokens, connection.config.timeoutMs));
     return { ok: true, status: 200, code: Code.OK, message: "Access token received and successfully generated.", changed: true };
   }
 

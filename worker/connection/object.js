@@ -2,8 +2,8 @@
 // after its own checks (route, origin, credentials, id, sealing key, body). It composes the parts —
 // store.js (records, sealing, transactions), settings.js (save and view), authorization.js (Generate
 // and the callback), token-keeper.js and token-records.js (refresh and token changes), forwarding.js
-// (what the worker needs to send a request), testing.js (Test Connection), publication.js (the
-// registry's summary) — and turns their errors into the worker's JSON answers. Durable Objects run
+// (what the worker needs to send a request), testing.js and last-test.js (Test Connection and the
+// record of the last one), publication.js (the registry's summary) — and turns their errors into the worker's JSON answers. Durable Objects run
 // one instance per name, so this object is the single place where a connection's tokens change,
 // which is what makes single-flight refresh possible.
 
@@ -17,8 +17,9 @@ import { ForwardGrants } from "./forwarding.js";
 import { OpenedConnection } from "./opened.js";
 import { RegistryPublication } from "./publication.js";
 import { saveSettings, viewOf } from "./settings.js";
+import { recordLastTest } from "./last-test.js";
 import { ConnectionStore } from "./store.js";
-import { testStoredSettings } from "./testing.js";
+import { testStoredSettings, testTypedSettings } from "./testing.js";
 import { TokenKeeper } from "./token-keeper.js";
 import { clearTokens, markReauthorizationRequired, storeRefreshedTokens } from "./token-records.js";
 
@@ -128,8 +129,20 @@ export class ConnectionObject extends DurableObject {
     }
   }
 
+  /** Test Connection on the stored settings; it becomes the connection's last test. */
   test(id) {
-    return this.#answer(id, async (parts) => jsonResponse(200, await testStoredSettings(parts.opened, parts.keeper)));
+    return this.#answer(id, async (parts) => {
+      const result = await testStoredSettings(parts.opened, parts.keeper);
+      await recordLastTest(parts.store, result);
+      await parts.publication.publish();
+      return jsonResponse(200, result);
+    });
+  }
+
+  /** Test Connection on `settings` as typed (a PUT body); stores nothing, also for an unknown id. */
+  testSettings(id, settings) {
+    return this.#answer(id, async (parts) => jsonResponse(200,
+      await testTypedSettings(parts.store, settings, { allowInsecureLoopback: parts.allowInsecureLoopback })));
   }
 
   /** What the worker needs to forward a request (forwarding.js), or the error answer. */

@@ -1,5 +1,5 @@
 // Keeps the registry's summary of this connection (registry.js) in step with its storage: after every
-// change the object sends its id, name, auth type, instance and token state, with a revision that
+// change the object sends its id, name, auth type, instance, token state and last test, with a revision that
 // only grows, so late or out-of-order publishes are ignored there. A failure is logged, not thrown:
 // the change itself is stored, and the next change publishes again.
 
@@ -23,7 +23,7 @@ export class RegistryPublication {
 
   async publish() {
     try {
-      const records = await this.#store.getMany([RECORD.CONFIG, RECORD.TOKEN_STATE]);
+      const records = await this.#store.getMany([RECORD.CONFIG, RECORD.TOKEN_STATE, RECORD.LAST_TEST]);
       const config = records.get(RECORD.CONFIG);
       if (!config) return;
       await registryStub(this.#env).upsert({
@@ -34,6 +34,7 @@ export class RegistryPublication {
         baseUrl: config.settings.baseUrl,
         instanceUrl: config.fingerprint.instanceUrl,
         tokenState: records.get(RECORD.TOKEN_STATE) ?? null,
+        lastTest: records.get(RECORD.LAST_TEST) ?? null,
         updatedAt: config.updatedAt,
       });
     } catch (error) {

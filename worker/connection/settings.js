@@ -43,26 +43,8 @@ export async function saveSettings(store, { id, body, createOnly, allowInsecureL
     throw new HttpError(412, Code.CONNECTION_EXISTS,
       `A connection "${id}" exists already; choose another id, or edit that one.`, { field: "id" });
   }
-  const storedSecrets = await store.getMany(Object.values(SECRET_RECORD));
-  const stored = SECRETS.filter((field) => storedSecrets.has(SECRET_RECORD[field]));
-  const candidate = { ...input, ...given, allowInsecureLoopback };
-  let result = validateConfig(candidate, { storedSecrets: stored });
-  if (result.ok && existing) {
-    // A stored secret is never sent to another instance or token endpoint: moving the connection
-    // there means entering the secret again.
-    const carried = stored.filter((field) => secretCarries(field, existing.fingerprint, result.config));
-    if (carried.length !== stored.length) {
-      result = validateConfig(candidate, { storedSecrets: carried });
-      for (const error of result.errors) {
-        if (error.code === "required" && stored.includes(error.field) && !carried.includes(error.field)) {
-          error.message += " It must be entered again because the instance or token URL changed.";
-        }
-      }
-    }
-  }
-  if (!result.ok) throw invalidConfig(result.errors);
+  const { normalized } = await validateAgainstStored(store, existing, { input, given, allowInsecureLoopback });
 
-  const normalized = result.config;
   const fingerprint = fingerprintOf(normalized);
   const identityChanged = existing !== null && tokenIdentity(existing.fingerprint) !== tokenIdentity(fingerprint);
   const now = Date.now();
@@ -89,12 +71,52 @@ export async function saveSettings(store, { id, body, createOnly, allowInsecureL
   return { config, created: existing === null };
 }
 
+/**
+ * Settings as PUT would store them, for Test Connection on settings as typed (nothing is stored):
+ * the same body, the same checks and the same rule for stored secrets. Answers `{input, given,
+ * normalized, carried, existing}`: the settings, the secrets typed, the core's normalized settings,
+ * the stored secrets these settings may use, and the stored config (null for a new id).
+ */
+export async function checkTypedSettings(store, { body, allowInsecureLoopback }) {
+  const { input, given } = readConnectionBody(body, store.id);
+  const existing = await store.config();
+  const { normalized, carried } = await validateAgainstStored(store, existing, { input, given, allowInsecureLoopback });
+  return { input, given, normalized, carried, existing };
+}
+
+/**
+ * The core's validateConfig on settings and typed secrets, where a stored secret counts as given only
+ * if it may go with the new settings: a stored secret is never sent to another instance or token
+ * endpoint, so moving the connection there means entering the secret again (422 `required`).
+ * Answers `{normalized, carried}` (the stored secrets that may be used); throws the 422 otherwise.
+ */
+async function validateAgainstStored(store, existing, { input, given, allowInsecureLoopback }) {
+  const storedSecrets = await store.getMany(Object.values(SECRET_RECORD));
+  const stored = SECRETS.filter((field) => storedSecrets.has(SECRET_RECORD[field]));
+  const candidate = { ...input, ...given, allowInsecureLoopback };
+  let result = validateConfig(candidate, { storedSecrets: stored });
+  let carried = stored;
+  if (result.ok && existing) {
+    carried = stored.filter((field) => secretCarries(field, existing.fingerprint, result.config));
+    if (carried.length !== stored.length) {
+      result = validateConfig(candidate, { storedSecrets: carried });
+      for (const error of result.errors) {
+        if (error.code === "required" && stored.includes(error.field) && !carried.includes(error.field)) {
+          error.message += " It must be entered again because the instance or token URL changed.";
+        }
+      }
+    }
+  }
+  if (!result.ok) throw invalidConfig(result.errors);
+  return { normalized: result.config, carried };
+}
+
 /** The view of a connection: settings as entered, secrets masked, resolved values, token status. */
 export async function viewOf(store, config, { callbackUrl, allowInsecureLoopback }) {
   const { settings } = config;
   const authType = settings.authType;
   const secretField = SECRET_FOR_AUTH_TYPE[authType];
-  const records = await store.getMany([SECRET_RECORD[secretField], RECORD.TOKEN_STATE]);
+  const records = await store.getMany([SECRET_RECORD[secretField], RECORD.TOKEN_STATE, RECORD.LAST_TEST]);
   const secretSet = records.has(SECRET_RECORD[secretField]);
   const checked = validateConfig(
     { ...settings, allowInsecureLoopback },
@@ -117,6 +139,7 @@ export async function viewOf(store, config, { callbackUrl, allowInsecureLoopback
   } else {
     view.token = null;
   }
+  view.lastTest = records.get(RECORD.LAST_TEST) ?? null;
   view.createdAt = config.createdAt;
   view.updatedAt = config.updatedAt;
   return view;
@@ -185,7 +208,8 @@ function pick(object, keys) {
   return picked;
 }
 
-function tokenIdentity(fingerprint) {
+/** What tokens belong to: the authentication type, instance, client id and token URL. */
+export function tokenIdentity(fingerprint) {
   const { authType, instanceUrl, clientId, tokenUrl } = fingerprint;
   return JSON.stringify([authType, instanceUrl, clientId, tokenUrl]);
 }

@@ -9,8 +9,9 @@
 //   secret:password            sealed, associated data "<id>:password"        (Basic)
 //   secret:clientSecret        sealed, associated data "<id>:clientSecret"    (OAuth 2.0)
 //   tokens                     sealed JSON token set, associated data "<id>:tokens"
-//   tokenState                 {state: "active", meta, changedAt} | {state: "reauthorization_required", reason, changedAt}; absent: no token
-//   oauth-state:<sha256(state)>  {verifier (sealed, "<id>:codeVerifier"), redirectUri, fingerprint, createdAt, expiresAt, usedAt?}
+//   tokenState                 {state: "active", meta, changedAt, user?} | {state: "reauthorization_required", reason, changedAt}; absent: no token
+//   oauth-state:<sha256(state)>  {verifier (sealed, "<id>:codeVerifier"), redirectUri, fingerprint, openerOrigin?, createdAt, expiresAt, usedAt?}
+//   lastTest                   {at, ok, code, status?} of the last Test Connection on the stored settings
 //
 // Sealing is the core's Keyring (src/seal.rs): AES-256-GCM, a fresh nonce per value, the key id in
 // the blob, `<connection id>:<field>` as associated data so a blob copied to another connection or
@@ -24,6 +25,7 @@ export const RECORD = Object.freeze({
   TOKENS: "tokens",
   TOKEN_STATE: "tokenState",
   PENDING_PREFIX: "oauth-state:",
+  LAST_TEST: "lastTest",
 });
 
 /** The record of each secret field. */

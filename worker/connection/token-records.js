@@ -28,9 +28,12 @@ export async function storeIssuedTokens(store, config, tokens, { keep }) {
 /**
  * Stores a refreshed token set, unless the tokens were replaced or cleared since the refresh began
  * (409 `tokens_changed`). A failed write leaves the previous set stored (503 `token_store_failed`).
+ * The token's ServiceNow user carries over: a refresh grant acts for the user of the original grant.
  */
 export async function storeRefreshedTokens(store, tokens, generation) {
-  const config = await store.config();
+  const records = await store.getMany([RECORD.CONFIG, RECORD.TOKEN_STATE]);
+  const config = records.get(RECORD.CONFIG) ?? null;
+  const user = records.get(RECORD.TOKEN_STATE)?.user;
   if (!config || config.generation !== generation) {
     throw new HttpError(409, Code.TOKENS_CHANGED,
       "The connection's tokens were reset or replaced while they were being refreshed; try again.");
@@ -39,7 +42,7 @@ export async function storeRefreshedTokens(store, tokens, generation) {
     await store.commit({
       put: {
         [RECORD.TOKENS]: store.seal("tokens", JSON.stringify(tokens)),
-        [RECORD.TOKEN_STATE]: { state: "active", meta: tokenMeta(tokens), changedAt: Date.now() },
+        [RECORD.TOKEN_STATE]: { state: "active", meta: tokenMeta(tokens), changedAt: Date.now(), ...(user ? { user } : {}) },
       },
     });
   } catch (error) {

@@ -4,7 +4,10 @@
 // object is touched, and storage is never created for it. A state of the untagged shape of earlier
 // builds goes on only to a connection the registry lists. The connection's object then completes the
 // authorization. Every outcome is the callback page (callback-page.js), which tells the opener and
-// the person; one log line per callback says its status only.
+// the person. It posts to the origin of the page that clicked Generate (kept with the pending
+// authorization) while that origin is still allowed, and to no other, so a page of another allowed
+// origin neither hears the result nor makes the browser complain; when the request is not known,
+// only the worker's own page is told. One log line per callback says its status only.
 
 import { callbackPage } from "../callback-page.js";
 import { connectionStub } from "../connection-stub.js";
@@ -40,8 +43,12 @@ async function callbackResponse(c) {
     return callbackPage({ ok: false, status: error.status, code: error.code, message: error.message },
       { targetOrigins: allowedOrigins(env) });
   }
-  const targetOrigins = [...new Set([...allowedOrigins(env), own])];
-  const page = (result, connectionId = null) => callbackPage(result, { connectionId, targetOrigins });
+  const isAllowed = (origin) => origin === own || allowedOrigins(env).includes(origin);
+  const page = (result, connectionId = null) => {
+    const opener = result.openerOrigin;
+    const targetOrigins = typeof opener === "string" ? (isAllowed(opener) ? [opener] : []) : [own];
+    return callbackPage(result, { connectionId, targetOrigins });
+  };
   const failed = (status, code, message) => page({ ok: false, status, code, message });
 
   const url = new URL(c.req.url);

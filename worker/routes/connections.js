@@ -5,6 +5,7 @@
 
 import { connectionStub } from "../connection-stub.js";
 import { insecureLoopbackAllowed } from "../environment.js";
+import { Code, HttpError } from "../errors.js";
 import { jsonResponse, readJsonObject } from "../http.js";
 import { registryStub } from "../registry.js";
 
@@ -45,14 +46,34 @@ export function deleteConnection(c) {
 
 export async function generate(c) {
   const options = await readJsonObject(c.req.raw, { optional: true });
-  return answer(stubOf(c).generate(c.get("connectionId"), options, { callbackUrl: callbackUrlOf(c) }));
+  // The page asking (its Origin passed the origin check) is where the callback page reports back.
+  const openerOrigin = c.req.header("origin") ?? null;
+  return answer(stubOf(c).generate(c.get("connectionId"), options, { callbackUrl: callbackUrlOf(c), openerOrigin }));
 }
 
 export function resetToken(c) {
   return answer(stubOf(c).resetToken(c.get("connectionId"), { callbackUrl: callbackUrlOf(c) }));
 }
 
+/**
+ * Test Connection: without a body (or `{}`), on the stored settings; with `{"settings": {…}}` (the
+ * shape of a PUT body, admin only), on those settings as typed, storing nothing.
+ */
 export async function testConnection(c) {
-  await readJsonObject(c.req.raw, { optional: true });
-  return answer(stubOf(c).test(c.get("connectionId")));
+  const options = await readJsonObject(c.req.raw, { optional: true });
+  const unknown = Object.keys(options).filter((key) => key !== "settings");
+  if (unknown.length > 0) {
+    throw new HttpError(422, "unknown_field", `${unknown[0]} is not an option of Test Connection (only "settings").`,
+      { field: unknown[0] });
+  }
+  if (options.settings === undefined) return answer(stubOf(c).test(c.get("connectionId")));
+  if (c.get("caller")?.kind !== "admin") {
+    throw new HttpError(403, Code.ADMIN_ONLY, "Testing settings that are not stored needs the admin token.");
+  }
+  const { settings } = options;
+  if (settings === null || typeof settings !== "object" || Array.isArray(settings)) {
+    throw new HttpError(422, "invalid_type", "settings must be an object with the connection's settings, as for saving.",
+      { field: "settings" });
+  }
+  return answer(stubOf(c).testSettings(c.get("connectionId"), settings));
 }
