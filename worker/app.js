@@ -23,7 +23,7 @@ import { oauthCallback } from "./routes/callback.js";
 import {
   deleteConnection, generate, listConnections, resetToken, saveConnection, testConnection, viewConnection,
 } from "./routes/connections.js";
-import { forward } from "./routes/forward.js";
+import { forwardTo } from "./routes/forward.js";
 import { staticFiles } from "./routes/static-files.js";
 
 /** The request's path as sent: no percent-decoding, no query. */
@@ -71,7 +71,8 @@ route("/api/connections/:id", ["GET", "PUT", "DELETE"], ...adminOfConnection, li
 route("/api/connections/:id/oauth/generate", ["POST"], ...adminOfConnection, limitAdminBody, generate);
 route("/api/connections/:id/token", ["DELETE"], ...adminOfConnection, resetToken);
 route("/api/connections/:id/test", ["POST"], ...adminOfConnection, limitAdminBody, testConnection);
-route("/api/connections/:id/now/*", FORWARD_METHODS, ...adminOfConnection, forward);
+route("/api/connections/:id/now/*", FORWARD_METHODS, ...adminOfConnection, forwardTo("now"));
+route("/api/connections/:id/api/*", FORWARD_METHODS, ...adminOfConnection, forwardTo("api"));
 
 app.all("/api/*", () => {
   throw new HttpError(404, Code.NOT_FOUND, "There is no such API route.");

@@ -5,7 +5,7 @@
 // of API data, often with status 200 — is read only up to its first 256 KB to recognise that page
 // (the core's isHibernationPage), then streamed on. A redirect is never followed or passed on.
 
-import { isHibernationPage } from "../core.js";
+import { errorCodes, isHibernationPage } from "../core.js";
 import { Code, HttpError } from "../errors.js";
 import { callerHeaders } from "./headers.js";
 import { makeInert } from "./inert.js";
@@ -86,7 +86,7 @@ export async function callerAnswer(upstream, { transfer, links, onEnd = () => {}
     if (isHibernationPage(sample)) {
       await reader.cancel();
       transfer.finish();
-      throw new HttpError(503, "hibernating", "The instance is hibernating. Sign in to the instance to wake it, then try again.");
+      throw new HttpError(503, errorCodes.hibernating, "The instance is hibernating. Sign in to the instance to wake it, then try again.");
     }
     body = replay(prefix.chunks, reader, prefix.ended);
   }
