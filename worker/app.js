@@ -2,7 +2,7 @@
 // runs, in this order — route (404), method (405 with Allow), the worker's own origin (PUBLIC_URL),
 // the caller's origin (403), credentials (401), connection id (400), sealing key (503), body size
 // (413) — then its handler. Every API answer, errors included, passes the request log, the CORS
-// headers and the secure headers. Routing sees the path exactly as sent (no percent-decoding), so an
+// headers and the secure headers; the callback page the secure headers too. Routing sees the path exactly as sent (no percent-decoding), so an
 // encoded character can neither select another route nor change a connection id. The OAuth callback
 // is the one public API route; everything outside /api/ and /oauth2/ is the page's static files.
 
@@ -78,5 +78,5 @@ app.all("/api/*", () => {
   throw new HttpError(404, Code.NOT_FOUND, "There is no such API route.");
 });
 
-app.all("/oauth2/callback", oauthCallback);
+app.all("/oauth2/callback", apiSecureHeaders, oauthCallback);
 app.all("*", staticFiles);

@@ -52,6 +52,21 @@ describe("admin token", () => {
     assert.equal(response.status, 200);
   });
 
+  test("any token of non-space characters works; a malformed Authorization is 401, never 400", async () => {
+    const odd = `FAKE!admin#token$${CLIENT_SECRET.slice(-8)}%with&odd*chars`;
+    const custom = await startWorker({ vars: { ADMIN_TOKEN: odd } });
+    try {
+      assert.equal((await custom.request("/api/connections", { headers: { authorization: `Bearer ${odd}` } })).status, 200);
+      for (const authorization of ["Bearer", "Bearer ", "Bearer a b", `Bearer ${odd} x`, "Bearer\tx", "Bearer ==="]) {
+        const response = await custom.request("/api/connections", { headers: { authorization } });
+        assertError(response, 401, "unauthorized");
+        assert.match(response.headers.get("www-authenticate"), /^Bearer/);
+      }
+    } finally {
+      await custom.close();
+    }
+  });
+
   test("without ADMIN_TOKEN, or with a short one, the admin API refuses everything with 503", async () => {
     for (const value of [undefined, "", "too-short"]) {
       const closed = await startWorker({ vars: { ADMIN_TOKEN: value } });
@@ -299,6 +314,23 @@ describe("settings", () => {
     assert.ok(view.json.token.refreshExpiresInSeconds <= 3 * 86400);
     const list = await worker.admin("/api/connections");
     assert.equal(list.json.connections.find((c) => c.id === "short-life").token.refreshExpiringSoon, true);
+  });
+});
+
+describe("secure headers", () => {
+  test("API answers are inert in a browser; the callback page keeps its own policy and its opener", async () => {
+    for (const response of [await worker.admin("/api/connections"), await worker.request("/api/connections/x")]) {
+      assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+      assert.equal(response.headers.get("x-frame-options"), "DENY");
+      assert.match(response.headers.get("content-security-policy"), /default-src 'none'.*sandbox/);
+      assert.equal(response.headers.get("cross-origin-opener-policy"), null);
+    }
+    const page = await worker.request(`/oauth2/callback?code=x&state=ghost.${"y".repeat(43)}`);
+    assert.equal(page.status, 400);
+    assert.match(page.headers.get("content-security-policy"), /script-src 'nonce-/, "the page's own policy, with its nonce");
+    assert.equal(page.headers.get("cross-origin-opener-policy"), null,
+      "a Cross-Origin-Opener-Policy would cut the window off from the page that opened it for Generate");
+    assert.equal(page.headers.get("x-frame-options"), "DENY");
   });
 });
 
