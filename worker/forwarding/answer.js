@@ -123,12 +123,16 @@ function declaredLength(headers) {
 /** Passes `source` on to `writer` chunk by chunk, under the transfer's waits. */
 async function pump(source, writer, transfer, onEnd) {
   const reader = source.getReader();
-  const expired = new Promise((resolve, reject) => transfer.onExpired(reject));
-  expired.catch(() => {});
+  // A wait that runs out ends both sides at once; the loop below then sees `transfer.expired`.
+  transfer.onExpired((error) => {
+    reader.cancel(error).catch(() => {});
+    writer.abort(error).catch(() => {});
+  });
   let bytes = 0;
   try {
     for (;;) {
-      const { done, value } = await Promise.race([reader.read(), expired]);
+      const { done, value } = await reader.read();
+      if (transfer.expired) throw new Error(`the answer stalled while ${transfer.expired}`);
       if (done) break;
       transfer.progress();
       bytes += value.byteLength;
