@@ -2,7 +2,7 @@
 // runs, in this order — route (404), method (405 with Allow), the worker's own origin (PUBLIC_URL),
 // the caller's origin (403), credentials (401), connection id (400), sealing key (503), body size
 // (413) — then its handler. Every API answer, errors included, passes the request log, the CORS
-// headers and the secure headers. Routing sees the path exactly as sent (no percent-decoding), so an
+// headers and the secure headers; the callback page the secure headers too. Routing sees the path exactly as sent (no percent-decoding), so an
 // encoded character can neither select another route nor change a connection id. The OAuth callback
 // is the one public API route; everything outside /api/ and /oauth2/ is the page's static files.
 
@@ -23,7 +23,7 @@ import { oauthCallback } from "./routes/callback.js";
 import {
   deleteConnection, generate, listConnections, resetToken, saveConnection, testConnection, viewConnection,
 } from "./routes/connections.js";
-import { forward } from "./routes/forward.js";
+import { forwardTo } from "./routes/forward.js";
 import { staticFiles } from "./routes/static-files.js";
 
 /** The request's path as sent: no percent-decoding, no query. */
@@ -71,11 +71,12 @@ route("/api/connections/:id", ["GET", "PUT", "DELETE"], ...adminOfConnection, li
 route("/api/connections/:id/oauth/generate", ["POST"], ...adminOfConnection, limitAdminBody, generate);
 route("/api/connections/:id/token", ["DELETE"], ...adminOfConnection, resetToken);
 route("/api/connections/:id/test", ["POST"], ...adminOfConnection, limitAdminBody, testConnection);
-route("/api/connections/:id/now/*", FORWARD_METHODS, ...adminOfConnection, forward);
+route("/api/connections/:id/now/*", FORWARD_METHODS, ...adminOfConnection, forwardTo("now"));
+route("/api/connections/:id/api/*", FORWARD_METHODS, ...adminOfConnection, forwardTo("api"));
 
 app.all("/api/*", () => {
   throw new HttpError(404, Code.NOT_FOUND, "There is no such API route.");
 });
 
-app.all("/oauth2/callback", oauthCallback);
+app.all("/oauth2/callback", apiSecureHeaders, oauthCallback);
 app.all("*", staticFiles);

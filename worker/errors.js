@@ -13,6 +13,8 @@ export const Code = Object.freeze({
   BODY_TOO_LARGE: "body_too_large",
   UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
   INVALID_JSON: "invalid_json",
+  UNKNOWN_FIELD: "unknown_field",
+  NOT_ALLOWED: "not_allowed",
   INTERNAL_ERROR: "internal_error",
   // The worker's configuration.
   ADMIN_TOKEN_NOT_CONFIGURED: "admin_token_not_configured",
@@ -44,7 +46,6 @@ export const Code = Object.freeze({
   TOKEN_EXCHANGE_FAILED: "token_exchange_failed",
   // Forwarding.
   UNEXPECTED_REDIRECT: "unexpected_redirect",
-  REQUEST_BODY_TIMEOUT: "request_body_timeout",
   // Access keys.
   INVALID_KEY_REQUEST: "invalid_key_request",
   KEY_NOT_FOUND: "key_not_found",

@@ -6,6 +6,7 @@
 // internal detail stays inside. Body sizes are bounded before anything here reads them
 // (middleware/body-limit.js).
 
+import { errorCodes, fieldCodes } from "./core.js";
 import { Code, HttpError } from "./errors.js";
 
 /** Largest body of the worker's own API (settings, Generate's and Test's options, keys). */
@@ -37,28 +38,22 @@ function errorBody(code, message, field) {
   return { error };
 }
 
-// Field-level codes of the core (FieldErrorCode) mean the caller's input was wrong.
-const FIELD_CODES = new Set([
-  "required", "too_long", "control_character", "invalid_type", "invalid_url", "insecure_scheme",
-  "unsupported_scheme", "userinfo_not_allowed", "query_not_allowed", "fragment_not_allowed",
-  "invalid_host", "invalid_port", "invalid_api_path", "invalid_auth_type", "username_contains_colon",
-  "invalid_client_authentication", "out_of_range", "invalid_scope", "invalid_code_verifier",
-  "invalid_api_request_path", "duplicate_parameter", "invalid_state_prefix",
-]);
+// Field-level codes of the core mean the caller's input was wrong.
+const FIELD_CODES = new Set(Object.values(fieldCodes));
 
 // Stored data that the configured keys cannot open: an operator problem, not the caller's.
 const SEALING_CODES = new Set([
-  "invalid_sealing_key", "malformed_sealed_value", "unknown_sealing_key", "seal_authentication_failed",
-  "random_unavailable",
+  errorCodes.invalid_sealing_key, errorCodes.malformed_sealed_value, errorCodes.unknown_sealing_key,
+  errorCodes.seal_authentication_failed, errorCodes.random_unavailable,
 ]);
 
 /** The HTTP status for a ConnectionError thrown by the core. */
 export function statusForConnectionError(error) {
   const code = error.code;
   if (FIELD_CODES.has(code)) return 400;
-  if (code === "invalid_config" || code === "reauthorization_required") return 409;
-  if (code === "rate_limited") return 429;
-  if (code === "hibernating" || SEALING_CODES.has(code)) return 503;
+  if (code === errorCodes.invalid_config || code === errorCodes.reauthorization_required) return 409;
+  if (code === errorCodes.rate_limited) return 429;
+  if (code === errorCodes.hibernating || SEALING_CODES.has(code)) return 503;
   // The instance or its token endpoint failed or refused: a bad gateway from the caller's view.
   return 502;
 }

@@ -138,7 +138,7 @@ export function validateClientSettings(patch, { userExists }) {
   plainObject("settings", patch);
   const clean = {};
   for (const [key, value] of Object.entries(patch)) {
-    if (!SETTINGS_KEYS.includes(key)) continue;
+    if (!SETTINGS_KEYS.includes(key) || value === undefined) continue;
     if (key === "applicationUser") {
       if (value !== null && (typeof value !== "string" || !userExists(value))) {
         throw new ClientSettingsError("applicationUser", "must be the user_name of a seeded user, or null");

@@ -6,11 +6,13 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import path from "node:path";
 
 import { authorizeOverHttp } from "../servicenow-standin/authorize.js";
 import {
-  authorize, basicSettings, connect, oauthSettings, postedMessage, seedPassword,
-  startStandinFor, workerSuite,
+  authorize, basicSettings, connect, oauthSettings, postedMessage, removeDir, seedPassword,
+  startStandinFor, startWorker, tempDir, workerSuite,
 } from "./support/harness.js";
 
 let worker;
@@ -207,6 +209,45 @@ describe("callback attacks", () => {
     const statuses = pages.map((p) => p.status).sort();
     assert.deepEqual(statuses, [200, 409, 409]);
     await worker.storedTokens("race");
+  });
+
+  test("made-up states never reach a connection's object: no storage is created for them", async () => {
+    const persistDir = await tempDir("worker-forged-state-");
+    const persisted = await startWorker({ persistDir });
+    // One SQLite database per Durable Object that was ever opened.
+    const objects = () => readdirSync(path.join(persistDir, "-ConnectionObject")).filter((f) => /^[0-9a-f]{64}\.sqlite$/.test(f));
+    try {
+      const instance = await startStandinFor(persisted);
+      try {
+        assert.equal((await persisted.putConnection("real", oauthSettings(instance))).status, 201);
+        const real = await authorize(persisted, "real", instance);
+        const state = real.searchParams.get("state");
+        const [, random] = state.split(".");
+        const before = objects();
+        assert.equal(before.length, 1, "the real connection's object");
+        const forged = [
+          `ghost-1.${"Q".repeat(43)}`,
+          `ghost-2.${random}.${"A".repeat(43)}`,
+          `ghost-3${state.slice(state.indexOf("."))}`,
+          `real.${random}.${"B".repeat(43)}`,
+        ];
+        for (const made of forged) {
+          const page = await persisted.request(`/oauth2/callback?code=abc&state=${encodeURIComponent(made)}`);
+          assertFailedPage(page, 400, "unknown_state");
+        }
+        const denied = await persisted.request(`/oauth2/callback?error=access_denied&state=ghost-4.${"Z".repeat(43)}`);
+        assert.equal(denied.status, 400);
+        assert.deepEqual(objects(), before, "no object was opened for a made-up state");
+        const page = await persisted.request(real.pathname + real.search);
+        assert.equal(page.status, 200, page.text);
+        await persisted.storedTokens("real");
+      } finally {
+        await instance.close();
+      }
+    } finally {
+      await persisted.close();
+      await removeDir(persistDir);
+    }
   });
 
   test("a state moved to another connection is unknown there and attaches nothing", async () => {

@@ -7,6 +7,7 @@
 // user they act as (token-user.js). Only the hash of a state is stored, so the storage never holds a
 // value that completes an authorization.
 
+import { errorCodes, fieldCodes } from "../core.js";
 import { Code, HttpError } from "../errors.js";
 import { tagState, withState } from "../oauth-state.js";
 import { fingerprintOf, sameFingerprint } from "./settings.js";
@@ -42,7 +43,7 @@ export class AuthorizationFlow {
       throw new HttpError(409, Code.NOT_OAUTH2, "Generate is for OAuth 2.0 connections; this one uses Basic authentication.");
     }
     if (scope !== undefined && typeof scope !== "string") {
-      throw new HttpError(400, "invalid_type", "scope must be a string.", { field: "scope" });
+      throw new HttpError(400, fieldCodes.invalid_type, "scope must be a string.", { field: "scope" });
     }
     const { connection } = await this.#opened.prepare(config);
     const request = connection.authorizationRequest({
@@ -134,7 +135,7 @@ export class AuthorizationFlow {
     try {
       tokens = await connection.exchangeCode({ code: callback.code, redirectUri: pending.redirectUri, codeVerifier });
     } catch (error) {
-      return outcome(error?.code === "invalid_config" ? 409 : 502, error?.code ?? Code.TOKEN_EXCHANGE_FAILED,
+      return outcome(error?.code === errorCodes.invalid_config ? 409 : 502, error?.code ?? Code.TOKEN_EXCHANGE_FAILED,
         `The instance did not issue a token: ${error?.message ?? "the token request failed."}`);
     }
     // The exchange went over the network: re-check that the connection is still the same one.

@@ -1,6 +1,7 @@
 // What the stateless worker needs to send one request to the instance, handed out by the connection's
-// object so that the bytes themselves never pass through it: the target URL (built by the core, which
-// refuses any path that could leave the REST API), the Authorization header (a fresh token: refreshed
+// object so that the bytes themselves never pass through it: the target URL (built by the core:
+// apiRequestUrl for /api/now/, restApiUrl for the other namespaces under /api/, each refusing any path
+// that could leave its part of the instance), the Authorization header (a fresh token: refreshed
 // first when due, single-flight), and the generation of the connection's tokens. After a 401 for a
 // request without a streamed body, the worker asks once more with that generation: if the connection
 // was re-pointed or authorized again meanwhile, the answer is 409 `connection_changed` and nothing is
@@ -21,13 +22,16 @@ export class ForwardGrants {
   }
 
   /**
-   * `{url, authorization, generation, timeoutMs, instanceUrl, retryable}` for a request to `path`
-   * (below `/api/now/`) with `query` (without "?").
+   * `{url, authorization, generation, timeoutMs, instanceUrl, retryable}` for a request to `path` with
+   * `query` (without "?"): below `/api/now/` for the `now` route, below `/api/` (any REST namespace)
+   * for the `api` route.
    */
-  async grant({ path, query }) {
+  async grant({ route, path, query }) {
     const loaded = await this.#opened.load();
     const { settings, connection, generation, timeoutMs } = loaded;
-    const url = connection.apiRequestUrl(path, query || undefined);
+    const url = route === "api"
+      ? connection.restApiUrl(path, query || undefined)
+      : connection.apiRequestUrl(path, query || undefined);
     const granted = { url, generation, timeoutMs, instanceUrl: connection.config.instanceUrl };
     if (settings.authType !== "oauth2") {
       return { ...granted, authorization: connection.authorizationHeader(null), retryable: false };

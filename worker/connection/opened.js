@@ -6,7 +6,7 @@
 // is the only writer of its storage, so the copies cannot go stale, and a new sealed value (a save, a
 // refresh, a re-seal under a rotated key) is opened the next time it is read.
 
-import { Connection } from "../core.js";
+import { Connection, errorCodes } from "../core.js";
 import { Code, HttpError } from "../errors.js";
 import { SECRET_FOR_AUTH_TYPE, secretRecordOf } from "./settings.js";
 import { RECORD, SECRET_RECORD } from "./store.js";
@@ -61,9 +61,9 @@ export class OpenedConnection {
     try {
       connection = new Connection(settings);
     } catch (error) {
-      if (error?.code !== "invalid_config") throw error;
+      if (error?.code !== errorCodes.invalid_config) throw error;
       const first = error.errors?.[0] ?? { message: error.message, field: error.field };
-      throw new HttpError(409, "invalid_config",
+      throw new HttpError(409, errorCodes.invalid_config,
         `The stored settings are not valid in this worker: ${first.message}`, { field: first.field, errors: error.errors });
     }
     // Keyed by what was read before opening: a re-sealed secret misses once, then hits again. The

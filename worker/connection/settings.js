@@ -4,7 +4,7 @@
 // says which tokens and pending authorizations still belong to the settings, and the masked view
 // (secrets only as `{"set": true}`, token status from the stored, non-secret token times).
 
-import { validateConfig } from "../core.js";
+import { errorCodes, fieldCodes, validateConfig } from "../core.js";
 import { Code, HttpError } from "../errors.js";
 import { describeTokens } from "../token-view.js";
 import { RECORD, SECRET_RECORD } from "./store.js";
@@ -101,7 +101,7 @@ async function validateAgainstStored(store, existing, { input, given, allowInsec
     if (carried.length !== stored.length) {
       result = validateConfig(candidate, { storedSecrets: carried });
       for (const error of result.errors) {
-        if (error.code === "required" && stored.includes(error.field) && !carried.includes(error.field)) {
+        if (error.code === fieldCodes.required && stored.includes(error.field) && !carried.includes(error.field)) {
           error.message += " It must be entered again because the instance or token URL changed.";
         }
       }
@@ -163,7 +163,7 @@ export function sameFingerprint(a, b) {
 export function invalidConfig(errors) {
   const first = errors[0];
   const message = errors.length === 1 ? first.message : `${first.message} (and ${errors.length - 1} more problems)`;
-  return new HttpError(422, "invalid_config", message, { field: first.field, errors });
+  return new HttpError(422, errorCodes.invalid_config, message, { field: first.field, errors });
 }
 
 /** The body of PUT /api/connections/:id, checked for what the core does not know about. */
@@ -171,20 +171,20 @@ function readConnectionBody(body, id) {
   const errors = [];
   for (const key of Object.keys(body)) {
     if (key === "allowInsecureLoopback") {
-      errors.push({ field: key, code: "not_allowed",
+      errors.push({ field: key, code: Code.NOT_ALLOWED,
         message: "allowInsecureLoopback is set by the worker's ALLOW_INSECURE_LOOPBACK variable, not per connection." });
     } else if (!BODY_KEYS.has(key)) {
-      errors.push({ field: key, code: "unknown_field", message: `${key} is not a connection setting.` });
+      errors.push({ field: key, code: Code.UNKNOWN_FIELD, message: `${key} is not a connection setting.` });
     }
   }
   let name = id;
   if (body.name !== undefined && body.name !== null) {
     if (typeof body.name !== "string") {
-      errors.push({ field: "name", code: "invalid_type", message: "Name must be a string." });
+      errors.push({ field: "name", code: fieldCodes.invalid_type, message: "Name must be a string." });
     } else if (body.name.trim().length > MAX_NAME_LENGTH) {
-      errors.push({ field: "name", code: "too_long", message: `Name must be at most ${MAX_NAME_LENGTH} characters.` });
+      errors.push({ field: "name", code: fieldCodes.too_long, message: `Name must be at most ${MAX_NAME_LENGTH} characters.` });
     } else if (/\p{Cc}/u.test(body.name)) {
-      errors.push({ field: "name", code: "control_character", message: "Name must not contain control characters." });
+      errors.push({ field: "name", code: fieldCodes.control_character, message: "Name must not contain control characters." });
     } else if (body.name.trim() !== "") {
       name = body.name.trim();
     }

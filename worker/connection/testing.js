@@ -10,7 +10,7 @@
 // `reauthorization_required`, saying to save and Generate. The answer says which kind of test ran
 // (`tested`); only a test of the stored settings is the connection's last test (last-test.js).
 
-import { Connection, testResultFromError, tokenStatus } from "../core.js";
+import { Connection, errorCodes, testCodes, testResultFromError, tokenStatus } from "../core.js";
 import { checkTypedSettings, fingerprintOf, SECRET_FOR_AUTH_TYPE, tokenIdentity } from "./settings.js";
 import { RECORD, SECRET_RECORD } from "./store.js";
 import { reauthorizationRequired } from "./token-keeper.js";
@@ -30,7 +30,7 @@ async function storedSettingsResult(opened, keeper) {
     return failedTestResult(error);
   }
   const result = await connection.testConnection(tokens);
-  if (result.code !== "unauthorized") return result;
+  if (result.code !== testCodes.unauthorized) return result;
   try {
     tokens = await keeper.usable({ rejected: tokens.accessToken });
   } catch (error) {
@@ -101,6 +101,6 @@ async function storedTokensFor(store, existing, normalized) {
  * the core's error is a bug, and is thrown on.
  */
 function failedTestResult(error) {
-  if (error?.name !== "ConnectionError" && error?.code !== "reauthorization_required") throw error;
+  if (error?.name !== "ConnectionError" && error?.code !== errorCodes.reauthorization_required) throw error;
   return testResultFromError(error);
 }

@@ -13,11 +13,11 @@
 // the time limit plus one backoff delay, whatever the token endpoint does.
 
 import { REFRESH_ATTEMPTS, retryDelay } from "../backoff.js";
-import { tokenStatus } from "../core.js";
+import { errorCodes, tokenStatus } from "../core.js";
 import { HttpError } from "../errors.js";
 
 export function reauthorizationRequired(message) {
-  return new HttpError(409, "reauthorization_required",
+  return new HttpError(409, errorCodes.reauthorization_required,
     message || "Re-authorization required: click Generate to get a new access token.");
 }
 
@@ -79,7 +79,7 @@ export class TokenKeeper {
         refreshed = await connection.refreshTokens(tokens);
         break;
       } catch (error) {
-        if (error?.code === "reauthorization_required") {
+        if (error?.code === errorCodes.reauthorization_required) {
           await this.#host.markReauthorizationRequired(error.message, generation);
           throw error;
         }

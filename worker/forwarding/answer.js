@@ -5,7 +5,7 @@
 // of API data, often with status 200 — is read only up to its first 256 KB to recognise that page
 // (the core's isHibernationPage), then streamed on. A redirect is never followed or passed on.
 
-import { isHibernationPage } from "../core.js";
+import { errorCodes, isHibernationPage } from "../core.js";
 import { Code, HttpError } from "../errors.js";
 import { callerHeaders } from "./headers.js";
 import { makeInert } from "./inert.js";
@@ -86,7 +86,7 @@ export async function callerAnswer(upstream, { transfer, links, onEnd = () => {}
     if (isHibernationPage(sample)) {
       await reader.cancel();
       transfer.finish();
-      throw new HttpError(503, "hibernating", "The instance is hibernating. Sign in to the instance to wake it, then try again.");
+      throw new HttpError(503, errorCodes.hibernating, "The instance is hibernating. Sign in to the instance to wake it, then try again.");
     }
     body = replay(prefix.chunks, reader, prefix.ended);
   }
@@ -105,17 +105,46 @@ export async function callerAnswer(upstream, { transfer, links, onEnd = () => {}
     onEnd(0);
     return new Response(null, { status, headers });
   }
+  // An internal stream towards the caller, whose writer is aborted when the body stalls or fails. With
+  // the instance's declared length kept (FixedLengthStream), a cut-off body can never pass for a
+  // complete one: the caller sees fewer bytes than Content-Length announced.
+  const length = declaredLength(upstream.headers);
+  const { readable, writable } = length === null ? new IdentityTransformStream() : new FixedLengthStream(length);
+  pump(body, writable.getWriter(), transfer, onEnd);
+  return new Response(readable, { status, headers });
+}
+
+function declaredLength(headers) {
+  const value = headers.get("content-length");
+  if (value === null || !/^[0-9]{1,15}$/.test(value.trim())) return null;
+  return Number(value.trim());
+}
+
+/** Passes `source` on to `writer` chunk by chunk, under the transfer's waits. */
+async function pump(source, writer, transfer, onEnd) {
+  const reader = source.getReader();
+  // A wait that runs out ends both sides at once; the loop below then sees `transfer.expired`.
+  transfer.onExpired((error) => {
+    reader.cancel(error).catch(() => {});
+    writer.abort(error).catch(() => {});
+  });
   let bytes = 0;
-  const watched = body.pipeThrough(new TransformStream({
-    transform(chunk, controller) {
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (transfer.expired) throw new Error(`the answer stalled while ${transfer.expired}`);
+      if (done) break;
       transfer.progress();
-      bytes += chunk.byteLength;
-      controller.enqueue(chunk);
-    },
-    flush() {
-      transfer.finish();
-      onEnd(bytes);
-    },
-  }));
-  return new Response(watched, { status, headers });
+      bytes += value.byteLength;
+      await writer.write(value);
+      transfer.progress();
+    }
+    await writer.close();
+    transfer.finish();
+    onEnd(bytes);
+  } catch (error) {
+    transfer.finish();
+    reader.cancel(error).catch(() => {});
+    writer.abort(error).catch(() => {});
+  }
 }

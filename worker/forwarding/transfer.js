@@ -13,6 +13,7 @@ export class Transfer {
   #last = 0;
   #phase = "sending";
   #expired = null;
+  #onExpired = [];
 
   constructor(timeoutMs) {
     this.#timeoutMs = timeoutMs;
@@ -30,6 +31,11 @@ export class Transfer {
   /** The phase that ran out of time ("sending", "waiting", "receiving"), or null. */
   get expired() {
     return this.#expired;
+  }
+
+  /** Calls `listener(error)` when a wait runs out. */
+  onExpired(listener) {
+    this.#onExpired.push(listener);
   }
 
   /** Bytes moved: the current wait starts again. */
@@ -74,6 +80,8 @@ export class Transfer {
     }
     this.#expired = this.#phase;
     this.#timer = null;
-    this.#controller.abort(new Error(`no progress for ${this.#timeoutMs} ms while ${this.#phase}`));
+    const error = new Error(`no progress for ${this.#timeoutMs} ms while ${this.#phase}`);
+    this.#controller.abort(error);
+    for (const listener of this.#onExpired) listener(error);
   }
 }

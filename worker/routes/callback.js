@@ -11,7 +11,7 @@
 
 import { callbackPage } from "../callback-page.js";
 import { connectionStub } from "../connection-stub.js";
-import { parseCallback } from "../core.js";
+import { fieldCodes, parseCallback } from "../core.js";
 import { allowedOrigins, keyring, publicOrigin } from "../environment.js";
 import { Code, HttpError } from "../errors.js";
 import { errorResponse } from "../http.js";
@@ -56,7 +56,7 @@ async function callbackResponse(c) {
   try {
     callback = parseCallback(url.search);
   } catch (error) {
-    if (error?.field === "state" && error.code === "required") {
+    if (error?.field === "state" && error.code === fieldCodes.required) {
       return failed(400, Code.MISSING_STATE,
         "The answer from the instance has no state, so it cannot be matched to an authorization request. No token was stored.");
     }

@@ -4,6 +4,7 @@
 // of this request, so the API's middleware can add its headers.
 
 import { connectionStub } from "../connection-stub.js";
+import { fieldCodes } from "../core.js";
 import { insecureLoopbackAllowed } from "../environment.js";
 import { Code, HttpError } from "../errors.js";
 import { jsonResponse, readJsonObject } from "../http.js";
@@ -63,7 +64,7 @@ export async function testConnection(c) {
   const options = await readJsonObject(c.req.raw, { optional: true });
   const unknown = Object.keys(options).filter((key) => key !== "settings");
   if (unknown.length > 0) {
-    throw new HttpError(422, "unknown_field", `${unknown[0]} is not an option of Test Connection (only "settings").`,
+    throw new HttpError(422, Code.UNKNOWN_FIELD, `${unknown[0]} is not an option of Test Connection (only "settings").`,
       { field: unknown[0] });
   }
   if (options.settings === undefined) return answer(stubOf(c).test(c.get("connectionId")));
@@ -72,7 +73,7 @@ export async function testConnection(c) {
   }
   const { settings } = options;
   if (settings === null || typeof settings !== "object" || Array.isArray(settings)) {
-    throw new HttpError(422, "invalid_type", "settings must be an object with the connection's settings, as for saving.",
+    throw new HttpError(422, fieldCodes.invalid_type, "settings must be an object with the connection's settings, as for saving.",
       { field: "settings" });
   }
   return answer(stubOf(c).testSettings(c.get("connectionId"), settings));

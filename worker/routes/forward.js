@@ -1,4 +1,6 @@
-// Forwarding to the instance's REST API: `/api/connections/:id/now/<path>` to `<instance>/api/now/<path>`.
+// Forwarding to the instance's REST APIs: `/api/connections/:id/now/<path>` to `<instance>/api/now/<path>`,
+// and `/api/connections/:id/api/<namespace>/<path>` to `<instance>/api/<namespace>/<path>` for the
+// other namespaces (Service Catalog `sn_sc`, Change Management `sn_chg_rest`, scoped Scripted REST APIs).
 // The connection's object hands out what the request needs — the URL (built by the core, which
 // refuses any path that leaves the API), a fresh Authorization and the tokens' generation
 // (connection/forwarding.js) — and the bytes flow here, in this stateless worker, streamed both ways
@@ -8,6 +10,7 @@
 // fresh before sending).
 
 import { connectionStub } from "../connection-stub.js";
+import { errorCodes } from "../core.js";
 import { forwardBodyLimit } from "../environment.js";
 import { HttpError } from "../errors.js";
 import { callerAnswer } from "../forwarding/answer.js";
@@ -15,14 +18,16 @@ import { upstreamHeaders } from "../forwarding/headers.js";
 import { hasBody, outgoingBody } from "../forwarding/request-body.js";
 import { Transfer } from "../forwarding/transfer.js";
 
-/** The raw path after `/api/connections/<id>/now` (without its leading "/") and the raw query. */
-function target(c) {
-  const path = c.req.path;
-  const marker = `/api/connections/${c.get("connectionId")}/now`;
-  const rest = path.slice(marker.length).replace(/^\//, "");
+/**
+ * What the request asks of the instance: the route (`now` or `api`), the raw path after
+ * `/api/connections/<id>/<route>` (without its leading "/") and the raw query.
+ */
+function target(c, route) {
+  const marker = `/api/connections/${c.get("connectionId")}/${route}`;
+  const path = c.req.path.slice(marker.length).replace(/^\//, "");
   const url = c.req.url;
   const query = url.indexOf("?");
-  return { path: rest, query: query === -1 ? "" : url.slice(query + 1) };
+  return { route, path, query: query === -1 ? "" : url.slice(query + 1) };
 }
 
 function copied(response) {
@@ -49,21 +54,26 @@ async function send(grant, { method, headers, body }, transfer) {
     if (refusal) throw refusal;
     const host = new URL(grant.url).host;
     if (transfer.expired === "waiting") {
-      throw new HttpError(502, "timeout", `${host} did not answer within ${transfer.timeoutMs} ms.`);
+      throw new HttpError(502, errorCodes.timeout, `${host} did not answer within ${transfer.timeoutMs} ms.`);
     }
     if (transfer.expired === "sending") {
-      throw new HttpError(502, "timeout", `Sending the request body to ${host} made no progress for ${transfer.timeoutMs} ms.`);
+      throw new HttpError(502, errorCodes.timeout, `Sending the request body to ${host} made no progress for ${transfer.timeoutMs} ms.`);
     }
-    throw new HttpError(502, "network_error", `Could not reach ${host} (connection failed).`);
+    throw new HttpError(502, errorCodes.network_error, `Could not reach ${host} (connection failed).`);
   }
 }
 
-export async function forward(c) {
+/** The handler of the `now` route (`/api/now/`) or the `api` route (every namespace under `/api/`). */
+export function forwardTo(route) {
+  return (c) => forward(c, route);
+}
+
+async function forward(c, route) {
   const id = c.get("connectionId");
   const stub = connectionStub(c.env, id);
   const request = c.req.raw;
   const limit = forwardBodyLimit(c.env);
-  const grant = await stub.forwardGrant(id, target(c));
+  const grant = await stub.forwardGrant(id, target(c, route));
   if (grant instanceof Response) return copied(grant);
 
   const links = {

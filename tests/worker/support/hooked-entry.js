@@ -44,9 +44,11 @@ function bound(target, name) {
 
 export class ConnectionObject extends RealConnectionObject {
   #storageFault = null;
+  #storage;
 
   constructor(ctx, env) {
     super(ctx, env);
+    this.#storage = ctx.storage;
     const writes = (target) => new Proxy(target, {
       get: (object, name) => {
         if (name === "put" || name === "delete") return (...args) => this.#write(object, name, args);
@@ -68,7 +70,11 @@ export class ConnectionObject extends RealConnectionObject {
     if (fault === "abort-before") this.ctx.abort("injected: reset before the refreshed tokens were stored");
     const written = await storage[method](...args);
     if (fault === "abort-after") this.ctx.abort("injected: reset right after the refreshed tokens were stored");
-    if (fault === "between") this.ctx.abort("injected: reset right after the first write of a change");
+    if (fault === "between") {
+      // Whatever this write made durable on its own stays: then the object is gone.
+      await this.#storage.sync();
+      this.ctx.abort("injected: reset right after the first write of a change");
+    }
     return written;
   }
 
@@ -108,6 +114,24 @@ export class ConnectionObject extends RealConnectionObject {
     await this.ctx.storage.put({
       tokens: this.#seal(id, "tokens", JSON.stringify(tokens)),
       tokenState: { ...tokenState, meta: { ...tokenState.meta, expiresAt } },
+    });
+    return true;
+  }
+
+  /** Stores a token set (sealed) and its token state, as a completed authorization would. */
+  async testSetTokens(id, tokens) {
+    await this.ctx.storage.put({
+      tokens: this.#seal(id, "tokens", JSON.stringify(tokens)),
+      tokenState: {
+        state: "active",
+        meta: {
+          issuedAt: tokens.issuedAt,
+          expiresAt: tokens.expiresAt ?? null,
+          refreshExpiresAt: tokens.refreshExpiresAt ?? null,
+          hasRefreshToken: Boolean(tokens.refreshToken),
+        },
+        changedAt: Date.now(),
+      },
     });
     return true;
   }
@@ -157,6 +181,8 @@ export default {
       }
       case "/__test/expire-access-token":
         return json(await stub.testExpireAccessToken(id, Number(url.searchParams.get("expiresAt"))));
+      case "/__test/set-tokens":
+        return json(await stub.testSetTokens(id, await request.json()));
       case "/__test/keys":
         return json(await stub.testStorageKeys());
       case "/__test/raw":

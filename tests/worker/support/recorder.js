@@ -5,6 +5,8 @@
 
 import { once } from "node:events";
 import { createServer } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 
 import { record } from "./transcript.js";
 
@@ -38,11 +40,7 @@ export async function startRecorder({ keepBodies = true } = {}) {
         if (reply === null) return;
         res.writeHead(reply.status, reply.headers ?? {});
         if (reply.body !== undefined && typeof reply.body !== "string" && !(reply.body instanceof Uint8Array)) {
-          for await (const chunk of reply.body) {
-            if (res.destroyed) return;
-            if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
-          }
-          res.end();
+          await pipeline(Readable.from(reply.body), res);
         } else {
           res.end(reply.body);
         }
