@@ -85,10 +85,13 @@ async function forward(c, route) {
     gateway: `${c.get("publicOrigin")}/api/connections/${id}`,
   };
   let body = null;
-  // Kept in the connection's traffic log once the answer has been passed on, cut off or refused.
-  const record = (status, bytesOut, outcome = {}) => c.executionCtx.waitUntil(stub.recordTraffic(id, trafficRecord(grant, {
+  // The request is kept in the connection's traffic log once its answer has been passed on, cut off
+  // or refused — which may be after this handler has returned, so the wait for it is registered now.
+  let settle;
+  c.executionCtx.waitUntil(new Promise((resolve) => { settle = resolve; }).then((entry) => stub.recordTraffic(id, entry)));
+  const record = (status, bytesOut, outcome = {}) => settle(trafficRecord(grant, {
     method, status, ms: Date.now() - started, bytesIn: body?.size() ?? 0, bytesOut, ...outcome,
-  })));
+  }));
   try {
     const retryable = grant.retryable && !hasBody(request);
     let transfer = new Transfer(grant.timeoutMs);
