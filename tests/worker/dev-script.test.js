@@ -1,12 +1,12 @@
 // `./scripts/dev.sh`, the local run, as a person starts it with its output redirected to a file: it
 // builds, starts the stand-in and `wrangler dev` on free 127.0.0.1 ports with state in temp folders,
 // and prints where the admin token and the demo access key are — never the values — each in a file
-// only its owner can read. Both work, the key only as far as its scope. Stopped with SIGINT by pid;
-// the script stops what it started.
+// only its owner can read. Both work, the key only as far as its scope, and the README's curl example
+// runs as written against this local run. Stopped with SIGINT by pid; the script stops what it started.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
@@ -73,6 +73,22 @@ test("dev.sh puts the admin token and a demo key in 0600 files and prints only w
     });
     assert.equal(write.status, 403, "the demo key reads only");
     await write.arrayBuffer();
+
+    // The README's example, with this run's port and state folder in place of the defaults.
+    const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
+    const example = /<!-- curl-example:start -->\s*```sh\n([\s\S]*?)```\s*<!-- curl-example:end -->/.exec(readme);
+    assert.ok(example, "the README has its curl example");
+    const script = example[1].replaceAll("http://127.0.0.1:8787", `http://127.0.0.1:${workerPort}`)
+      .replaceAll(".state/", `${stateDir}/`);
+    const printed = await new Promise((resolve, reject) => {
+      execFile("bash", ["-euo", "pipefail", "-c", script], { cwd: REPO, timeout: 30_000 }, (error, stdout, stderr) =>
+        (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    const [incidents, created] = printed.trim().split("\n").map((line) => JSON.parse(line));
+    assert.ok(Array.isArray(incidents.result) && incidents.result.length === 2, printed.slice(0, 200));
+    assert.match(created.key, /^snck_demo-oauth\./);
+    rememberKey(created.key);
+    assert.deepEqual(created.paths, ["table/incident", "table/problem"]);
   } finally {
     if (child.exitCode === null) child.kill("SIGINT");
     await exited;
