@@ -9,21 +9,21 @@
 import { Hono } from "hono";
 
 import { Code, HttpError } from "./errors.js";
-import { errorResponse } from "./http.js";
+import { FORWARD_METHODS, errorResponse } from "./http.js";
 import { requireSealingKey } from "./middleware/sealing-key.js";
 import { limitAdminBody } from "./middleware/body-limit.js";
 import { requireConnectionId } from "./middleware/connection-id.js";
 import { checkOrigin, corsHeaders, preflight } from "./middleware/cors.js";
-import { requireAdmin } from "./middleware/credentials.js";
+import { requireAdmin, requireAdminOrKey } from "./middleware/credentials.js";
 import { requirePublicOrigin } from "./middleware/public-origin.js";
 import { logRequest } from "./middleware/request-log.js";
 import { apiSecureHeaders } from "./middleware/secure-headers.js";
-import { FORWARD_METHODS } from "./forwarding/headers.js";
 import { oauthCallback } from "./routes/callback.js";
 import {
   deleteConnection, generate, listConnections, resetToken, saveConnection, testConnection, viewConnection,
 } from "./routes/connections.js";
 import { forwardTo } from "./routes/forward.js";
+import { auditPage, createKey, editKey, listKeys, revokeKey } from "./routes/keys.js";
 import { staticFiles } from "./routes/static-files.js";
 
 /** The request's path as sent: no percent-decoding, no query. */
@@ -54,6 +54,8 @@ app.use("/api/*", logRequest, corsHeaders, apiSecureHeaders);
 
 const admin = [requirePublicOrigin, checkOrigin, requireAdmin];
 const adminOfConnection = [...admin, requireConnectionId, requireSealingKey];
+// Routes an access key of the connection may use as well as the admin token.
+const callerOfConnection = [requirePublicOrigin, checkOrigin, requireAdminOrKey, requireConnectionId, requireSealingKey];
 
 function route(template, methods, ...chain) {
   const named = async (c, next) => {
@@ -70,9 +72,13 @@ route("/api/connections/:id", ["GET", "PUT", "DELETE"], ...adminOfConnection, li
   byMethod({ GET: viewConnection, PUT: saveConnection, DELETE: deleteConnection }));
 route("/api/connections/:id/oauth/generate", ["POST"], ...adminOfConnection, limitAdminBody, generate);
 route("/api/connections/:id/token", ["DELETE"], ...adminOfConnection, resetToken);
-route("/api/connections/:id/test", ["POST"], ...adminOfConnection, limitAdminBody, testConnection);
-route("/api/connections/:id/now/*", FORWARD_METHODS, ...adminOfConnection, forwardTo("now"));
-route("/api/connections/:id/api/*", FORWARD_METHODS, ...adminOfConnection, forwardTo("api"));
+route("/api/connections/:id/test", ["POST"], ...callerOfConnection, limitAdminBody, testConnection);
+route("/api/connections/:id/keys", ["GET", "POST"], ...adminOfConnection, limitAdminBody, byMethod({ GET: listKeys, POST: createKey }));
+route("/api/connections/:id/keys/:keyId", ["PATCH", "DELETE"], ...adminOfConnection, limitAdminBody,
+  byMethod({ PATCH: editKey, DELETE: revokeKey }));
+route("/api/connections/:id/audit", ["GET"], ...adminOfConnection, auditPage);
+route("/api/connections/:id/now/*", FORWARD_METHODS, ...callerOfConnection, forwardTo("now"));
+route("/api/connections/:id/api/*", FORWARD_METHODS, ...callerOfConnection, forwardTo("api"));
 
 app.all("/api/*", () => {
   throw new HttpError(404, Code.NOT_FOUND, "There is no such API route.");

@@ -49,10 +49,12 @@ export const Code = Object.freeze({
   // Access keys.
   INVALID_KEY_REQUEST: "invalid_key_request",
   KEY_NOT_FOUND: "key_not_found",
+  TOO_MANY_KEYS: "too_many_keys",
   KEY_METHOD_NOT_ALLOWED: "key_method_not_allowed",
   KEY_PATH_NOT_ALLOWED: "key_path_not_allowed",
   ADMIN_ONLY: "admin_only",
   INVALID_CURSOR: "invalid_cursor",
+  INVALID_AUDIT_QUERY: "invalid_audit_query",
 });
 
 /** An error the worker answers with, as it is. */

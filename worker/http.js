@@ -9,6 +9,9 @@
 import { errorCodes, fieldCodes } from "./core.js";
 import { Code, HttpError } from "./errors.js";
 
+/** The methods the forwarding routes accept (and an access key may be limited to). */
+export const FORWARD_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+
 /** Largest body of the worker's own API (settings, Generate's and Test's options, keys). */
 export const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
@@ -56,6 +59,13 @@ export function statusForConnectionError(error) {
   if (code === errorCodes.hibernating || SEALING_CODES.has(code)) return 503;
   // The instance or its token endpoint failed or refused: a bad gateway from the caller's view.
   return 502;
+}
+
+/** The status `errorResponse` answers `error` with. */
+export function statusOf(error) {
+  if (error instanceof HttpError) return error.status;
+  if (isConnectionError(error)) return statusForConnectionError(error);
+  return error?.durableObjectReset === true || error?.retryable === true ? 503 : 500;
 }
 
 function isConnectionError(error) {

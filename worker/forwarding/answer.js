@@ -64,11 +64,11 @@ function replay(chunks, reader, ended) {
 }
 
 /**
- * The caller's Response for `upstream`. `context`: {requestUrl, instanceOrigin, gateway} for the
+ * The caller's Response for `upstream`. `links`: {requestUrl, instanceOrigin, gateway} for the
  * links, `transfer` (transfer.js) for the body's timing, `onEnd(bytes)` when the body has been passed
- * on whole.
+ * on whole, `onFail(bytes)` when it was cut off.
  */
-export async function callerAnswer(upstream, { transfer, links, onEnd = () => {} }) {
+export async function callerAnswer(upstream, { transfer, links, onEnd = () => {}, onFail = () => {} }) {
   const { status } = upstream;
   if (status >= 300 && status < 400 && status !== 304) {
     // The Table API never redirects; a redirect means a login page or a moved instance.
@@ -110,7 +110,7 @@ export async function callerAnswer(upstream, { transfer, links, onEnd = () => {}
   // complete one: the caller sees fewer bytes than Content-Length announced.
   const length = declaredLength(upstream.headers);
   const { readable, writable } = length === null ? new IdentityTransformStream() : new FixedLengthStream(length);
-  pump(body, writable.getWriter(), transfer, onEnd);
+  pump(body, writable.getWriter(), transfer, onEnd, onFail);
   return new Response(readable, { status, headers });
 }
 
@@ -121,7 +121,7 @@ function declaredLength(headers) {
 }
 
 /** Passes `source` on to `writer` chunk by chunk, under the transfer's waits. */
-async function pump(source, writer, transfer, onEnd) {
+async function pump(source, writer, transfer, onEnd, onFail) {
   const reader = source.getReader();
   // A wait that runs out ends both sides at once; the loop below then sees `transfer.expired`.
   transfer.onExpired((error) => {
@@ -146,5 +146,6 @@ async function pump(source, writer, transfer, onEnd) {
     transfer.finish();
     reader.cancel(error).catch(() => {});
     writer.abort(error).catch(() => {});
+    onFail(bytes);
   }
 }

@@ -5,8 +5,6 @@
 // X-RateLimit-Limit, X-RateLimit-Reset in epoch seconds), so callers can back off, and so do the Table
 // API's paging headers (X-Total-Count; Link, rewritten by links.js).
 
-export const FORWARD_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
-
 // Content negotiation, content description, conditional requests and ServiceNow's own switches.
 const REQUEST_HEADERS = [
   "accept",

@@ -25,8 +25,8 @@ export function hasBody(request) {
 }
 
 /**
- * The body to send: `{stream, refusal()}` (refusal: the 413 once the body passed the limit, else
- * null), or null without one. `transfer` (transfer.js) hears of
+ * The body to send: `{stream, refusal(), size()}` (refusal: the 413 once the body passed the limit,
+ * else null; size: the bytes passed so far), or null without one. `transfer` (transfer.js) hears of
  * every chunk and of the end of the body.
  */
 export function outgoingBody(request, { limit, transfer }) {
@@ -57,5 +57,5 @@ export function outgoingBody(request, { limit, transfer }) {
   });
   let stream = request.body.pipeThrough(metered);
   if (length !== null) stream = stream.pipeThrough(new FixedLengthStream(length));
-  return { stream, refusal: () => refusal };
+  return { stream, refusal: () => refusal, size: () => size };
 }

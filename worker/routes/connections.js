@@ -67,7 +67,7 @@ export async function testConnection(c) {
     throw new HttpError(422, Code.UNKNOWN_FIELD, `${unknown[0]} is not an option of Test Connection (only "settings").`,
       { field: unknown[0] });
   }
-  if (options.settings === undefined) return answer(stubOf(c).test(c.get("connectionId")));
+  if (options.settings === undefined) return answer(stubOf(c).test(c.get("connectionId"), c.get("caller")));
   if (c.get("caller")?.kind !== "admin") {
     throw new HttpError(403, Code.ADMIN_ONLY, "Testing settings that are not stored needs the admin token.");
   }

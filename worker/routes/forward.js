@@ -13,6 +13,7 @@ import { connectionStub } from "../connection-stub.js";
 import { errorCodes } from "../core.js";
 import { forwardBodyLimit } from "../environment.js";
 import { HttpError } from "../errors.js";
+import { statusOf } from "../http.js";
 import { callerAnswer } from "../forwarding/answer.js";
 import { upstreamHeaders } from "../forwarding/headers.js";
 import { hasBody, outgoingBody } from "../forwarding/request-body.js";
@@ -69,11 +70,13 @@ export function forwardTo(route) {
 }
 
 async function forward(c, route) {
+  const started = Date.now();
   const id = c.get("connectionId");
   const stub = connectionStub(c.env, id);
   const request = c.req.raw;
   const limit = forwardBodyLimit(c.env);
-  const grant = await stub.forwardGrant(id, target(c, route));
+  const method = request.method;
+  const grant = await stub.forwardGrant(id, { ...target(c, route), method, who: c.get("caller") });
   if (grant instanceof Response) return copied(grant);
 
   const links = {
@@ -81,20 +84,52 @@ async function forward(c, route) {
     instanceOrigin: new URL(grant.instanceUrl).origin,
     gateway: `${c.get("publicOrigin")}/api/connections/${id}`,
   };
-  const method = request.method;
-  const retryable = grant.retryable && !hasBody(request);
-  let transfer = new Transfer(grant.timeoutMs);
-  const body = outgoingBody(request, { limit, transfer });
-  let upstream = await send(grant, { method, headers: request.headers, body }, transfer);
-  if (upstream.status === 401 && retryable) {
-    // One retry with a refreshed token (RFC 6750 §3.1), to the same URL, only while the connection's
-    // tokens are still of the generation this request began with.
-    await upstream.body?.cancel();
-    transfer.finish();
-    const retry = await stub.forwardRetry(id, { generation: grant.generation, authorization: grant.authorization });
-    if (retry instanceof Response) return copied(retry);
-    transfer = new Transfer(grant.timeoutMs);
-    upstream = await send({ ...grant, authorization: retry.authorization }, { method, headers: request.headers, body: null }, transfer);
+  let body = null;
+  // The request is kept in the connection's traffic log once its answer has been passed on, cut off
+  // or refused — which may be after this handler has returned, so the wait for it is registered now.
+  let settle;
+  c.executionCtx.waitUntil(new Promise((resolve) => { settle = resolve; }).then((entry) => stub.recordTraffic(id, entry)));
+  const record = (status, bytesOut, outcome = {}) => settle(trafficRecord(grant, {
+    method, status, ms: Date.now() - started, bytesIn: body?.size() ?? 0, bytesOut, ...outcome,
+  }));
+  try {
+    const retryable = grant.retryable && !hasBody(request);
+    let transfer = new Transfer(grant.timeoutMs);
+    body = outgoingBody(request, { limit, transfer });
+    let upstream = await send(grant, { method, headers: request.headers, body }, transfer);
+    if (upstream.status === 401 && retryable) {
+      // One retry with a refreshed token (RFC 6750 §3.1), to the same URL, only while the connection's
+      // tokens are still of the generation this request began with.
+      await upstream.body?.cancel();
+      transfer.finish();
+      const retry = await stub.forwardRetry(id, { generation: grant.generation, authorization: grant.authorization });
+      if (retry instanceof Response) {
+        record(retry.status, 0, { code: (await retry.clone().json().catch(() => null))?.error?.code });
+        return copied(retry);
+      }
+      transfer = new Transfer(grant.timeoutMs);
+      upstream = await send({ ...grant, authorization: retry.authorization }, { method, headers: request.headers, body: null }, transfer);
+    }
+    const { status } = upstream;
+    return await callerAnswer(upstream, {
+      transfer,
+      links,
+      onEnd: (bytes) => record(status, bytes),
+      onFail: (bytes) => record(status, bytes, { complete: false }),
+    });
+  } catch (error) {
+    record(statusOf(error), 0, { code: error?.code });
+    throw error;
   }
-  return callerAnswer(upstream, { transfer, links });
+}
+
+/** The traffic record of a forwarded request: the API path and query names, never values. */
+function trafficRecord(grant, { method, status, ms, bytesIn, bytesOut, complete, code }) {
+  const url = new URL(grant.url);
+  const query = [];
+  for (const name of url.searchParams.keys()) if (!query.includes(name) && query.length < 50) query.push(name.slice(0, 100));
+  const entry = { who: grant.who, method, path: url.pathname.slice(0, 500), query, status, ms, bytesIn, bytesOut };
+  if (complete === false) entry.complete = false;
+  if (typeof code === "string") entry.code = code;
+  return entry;
 }

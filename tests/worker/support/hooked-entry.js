@@ -36,6 +36,13 @@ function isTokenWrite(method, args) {
   return method === "put" && entries !== null && typeof entries === "object" && "tokens" in entries;
 }
 
+/** A write of audit records only (the audit trail's own, gathered writes). */
+function isAuditWrite(method, args) {
+  const [first] = args;
+  const names = method === "delete" ? [first].flat() : typeof first === "string" ? [first] : Object.keys(first ?? {});
+  return names.length > 0 && names.every((name) => String(name).startsWith("audit:"));
+}
+
 /** Property reads on a runtime object with methods bound to it, so a Proxy can stand in for it. */
 function bound(target, name) {
   const value = Reflect.get(target, name);
@@ -62,7 +69,8 @@ export class ConnectionObject extends RealConnectionObject {
 
   async #write(storage, method, args) {
     let fault = null;
-    if (this.#storageFault === "between" || (this.#storageFault !== null && isTokenWrite(method, args))) {
+    if ((this.#storageFault === "between" && !isAuditWrite(method, args))
+      || (this.#storageFault !== null && isTokenWrite(method, args))) {
       fault = this.#storageFault;
       this.#storageFault = null;
     }
