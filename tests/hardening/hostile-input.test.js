@@ -17,9 +17,10 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 
 import {
-  ADMIN_TOKEN, PAGE_ORIGIN, assertNoSecretsLeaked, authorize, basicSettings, connect, oauthSettings, postedMessage,
+  ADMIN_TOKEN, PAGE_ORIGIN, assertNoSecretsLeaked, basicSettings, connect, oauthSettings, postedMessage, seedPassword,
   startStandinFor, startWorker,
 } from "../worker/support/harness.js";
+import { authorizeOverHttp } from "../servicenow-standin/authorize.js";
 import { bounded, rawRequest, rawSocket, snapshot } from "./support/hardening.js";
 import { record } from "../worker/support/transcript.js";
 
@@ -33,6 +34,7 @@ let standinB;
 let used;      // A's callback URL, already completed: replaying it is a replay
 let usedB;     // B's completed callback URL
 let pending;   // A's callback URL for an authorization not completed yet
+let pendingUrl; // the authorization URL of that authorization
 let settingsA;
 let settingsC;
 const keys = {}; // A's live key, a revoked and an expired key of A, B's key
@@ -53,7 +55,10 @@ before(async () => {
   const connectedB = await connect(worker, B, standinB);
   assert.equal(connectedB.page.status, 200);
   usedB = connectedB.location;
-  pending = await authorize(worker, A, standinA);
+  const generated = await worker.admin(`/api/connections/${A}/oauth/generate`, { method: "POST" });
+  assert.equal(generated.status, 200, generated.text);
+  pendingUrl = generated.json.authorizationUrl;
+  pending = new URL(await authorizeOverHttp(pendingUrl, { username: "admin", password: seedPassword(standinA, "admin") }));
   await worker.storedTokens(A);
   await worker.storedTokens(B);
   for (const [name, id] of [["a", A], ["revoked", A], ["expired", A], ["b", B]]) {
@@ -432,7 +437,11 @@ for (const [group, list] of Object.entries(GROUPS)) {
 
 describe("after every hostile case", () => {
   test("A's pending authorization, attacked under other prefixes, still completes once", async () => {
-    const page = await worker.request(pending.pathname + pending.search);
+    // The instance's codes live a minute, less than the cases above may take: the same authorization
+    // (same state, same PKCE challenge) is approved again for a fresh code.
+    const fresh = new URL(await authorizeOverHttp(pendingUrl, { username: "admin", password: seedPassword(standinA, "admin") }));
+    assert.equal(fresh.searchParams.get("state"), pending.searchParams.get("state"));
+    const page = await worker.request(fresh.pathname + fresh.search);
     assert.equal(page.status, 200, page.text);
     assert.equal(postedMessage(page.text).message.connectionId, A);
     await worker.storedTokens(A);
