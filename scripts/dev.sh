@@ -2,20 +2,26 @@
 # The local run: builds everything (./scripts/build.sh), starts the ServiceNow stand-in
 # (tests/servicenow-standin) and the worker under `wrangler dev` (workerd, bound to 127.0.0.1, Durable
 # Object storage kept in .wrangler/state), creates two demo connections against the stand-in — one
-# OAuth 2.0 with a token already generated, one Basic as admin — and prints the page URL and the
-# local admin token. Ctrl-C stops both processes it started (by pid, nothing else).
+# OAuth 2.0 with a token already generated, one Basic as admin — and a read-only access key of the
+# OAuth one, and prints the page URL and where the local admin token and the demo key are: files only
+# their owner can read (.state/dev-admin-token and .state/dev-demo-key, mode 600), never the values
+# themselves, since the output may be redirected to a file others can read. Ctrl-C stops both
+# processes it started (by pid, nothing else).
 #
 # Environment: STANDIN_PORT (default 8780), WORKER_PORT (default 8787), ADMIN_TOKEN (default: a fresh
-# random token each run). The sealing key is generated once and kept in .state/dev-sealing-key, so a
-# restart can open what earlier runs stored. Secrets reach wrangler through a dotenv file in .state/
-# (mode 600), never through command-line arguments, which other local users could read.
+# random token each run), DEV_STATE_DIR (default .state: the token file, the sealing key, the
+# dotenv file, logs) and DEV_PERSIST_DIR (default .wrangler/state: the worker's local storage). The
+# sealing key is generated once and kept in the state folder, so a restart can open what earlier
+# runs stored. Secrets reach wrangler through a dotenv file there (mode 600), never through
+# command-line arguments, which other local users could read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 standin_port="${STANDIN_PORT:-8780}"
 worker_port="${WORKER_PORT:-8787}"
 host=127.0.0.1
-state_dir=.state
+state_dir="${DEV_STATE_DIR:-.state}"
+persist_dir="${DEV_PERSIST_DIR:-.wrangler/state}"
 export WRANGLER_SEND_METRICS=false
 # No download of the Request.cf placeholder from the internet: local runs do not need it.
 export CLOUDFLARE_CF_FETCH_ENABLED=false
@@ -38,6 +44,10 @@ if [ ! -s "$key_file" ]; then
   (umask 077 && random_base64 32 base64 > "$key_file")
 fi
 admin_token="${ADMIN_TOKEN:-$(random_base64 24 base64url)}"
+token_file="$state_dir/dev-admin-token"
+(umask 077 && printf '%s\n' "$admin_token" > "$token_file")
+chmod 600 "$token_file"
+demo_key_file="$state_dir/dev-demo-key"
 env_file="$state_dir/dev.env"
 (umask 077 && printf 'ADMIN_TOKEN=%s\nSEALING_KEY=%s\n' "$admin_token" "$(cat "$key_file")" > "$env_file")
 
@@ -68,7 +78,7 @@ worker_url="http://$host:$worker_port"
 # Secrets come from the dotenv file; the other variables are plain --var values.
 node_modules/.bin/wrangler dev \
   --ip "$host" --port "$worker_port" \
-  --persist-to .wrangler/state \
+  --persist-to "$persist_dir" \
   --env-file "$env_file" \
   --var "ALLOWED_ORIGINS:$worker_url,http://localhost:$worker_port" \
   --var "ALLOW_INSECURE_LOOPBACK:true" \
@@ -87,12 +97,12 @@ done
 # Register the callback, create the demo connections and generate the OAuth token, all through the
 # public interfaces (the stand-in's admin route, the worker's API, the stand-in's login pages).
 # The admin token travels in the environment of this one process only.
-ADMIN_TOKEN="$admin_token" STANDIN_URL="http://$host:$standin_port" WORKER_URL="$worker_url" \
+ADMIN_TOKEN="$admin_token" STANDIN_URL="http://$host:$standin_port" WORKER_URL="$worker_url" DEMO_KEY_FILE="$demo_key_file" \
 node --input-type=module -e '
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { authorizeOverHttp } from "./tests/servicenow-standin/authorize.js";
 
-const { ADMIN_TOKEN: token, STANDIN_URL: standin, WORKER_URL: worker } = process.env;
+const { ADMIN_TOKEN: token, STANDIN_URL: standin, WORKER_URL: worker, DEMO_KEY_FILE: keyFile } = process.env;
 const seed = JSON.parse(readFileSync("tests/servicenow-standin/seed.json", "utf8"));
 const client = seed.clients.find((c) => c.clientId === "standin-client");
 const admin = seed.users.find((u) => u.user_name === "admin");
@@ -134,14 +144,25 @@ if (!tested.ok) {
   tested = await api("/api/connections/demo-oauth/test", { method: "POST" });
 }
 if (!tested.ok) throw new Error(`the demo OAuth connection does not work: ${tested.message}`);
+// A read-only key of the demo connection, for incidents only; the one of an earlier run is revoked.
+const DEMO_KEY = "Demo: read incidents";
+for (const old of (await api("/api/connections/demo-oauth/keys")).keys.filter((k) => k.name === DEMO_KEY)) {
+  await api(`/api/connections/demo-oauth/keys/${old.id}`, { method: "DELETE" });
+}
+const created = await api("/api/connections/demo-oauth/keys", {
+  method: "POST", body: { name: DEMO_KEY, methods: ["GET", "HEAD"], paths: ["table/incident"] },
+});
+rmSync(keyFile, { force: true });
+writeFileSync(keyFile, `${created.key}\n`, { mode: 0o600 });
 ' || fail "setting up the demo connections failed"
 
 cat <<EOF
 [dev] ServiceNow stand-in: http://$host:$standin_port  (users and passwords: tests/servicenow-standin/seed.json)
 [dev] Demo connections:    demo-oauth (OAuth 2.0, token generated), demo-basic (Basic, admin)
 [dev] Page:                $worker_url/
-[dev] Admin token:         $admin_token
-[dev] Try:  curl -H "Authorization: Bearer $admin_token" "$worker_url/api/connections/demo-oauth/now/table/incident?sysparm_limit=2"
+[dev] Admin token:         in $token_file (readable by you only)
+[dev] Demo access key:     in $demo_key_file (readable by you only; demo-oauth, GET and HEAD on table/incident)
+[dev] Try:  curl -H "Authorization: Bearer \$(cat $demo_key_file)" "$worker_url/api/connections/demo-oauth/now/table/incident?sysparm_limit=2"
 [dev] Ctrl-C stops the worker and the stand-in.
 EOF
 
