@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds pkg/ (ES module + .wasm + .d.ts for browsers, workers and Node) from the Rust crate, and copies
-# it into www/pkg/ so the page and the worker's static assets import the same build.
+# Builds pkg/ from the Rust crate: wasm-bindgen's ES module, .wasm and .d.ts, made into an npm package
+# (package.json, an entry per runtime, README, licences) by packaging/package.mjs; then copies it into
+# www/pkg/ so the page and the worker's static assets import the same build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -28,6 +29,7 @@ fi
 sed -i 's/servicenow_connection_core_bg\.wasm/servicenow_connection_bg.wasm/' "$glue"
 cp src/bindings/index.js pkg.tmp/servicenow_connection.js
 cp src/bindings/index.d.ts pkg.tmp/servicenow_connection.d.ts
+node packaging/package.mjs pkg.tmp
 rm -rf pkg && mv pkg.tmp pkg
 rm -rf www/pkg && mkdir -p www && cp -r pkg www/pkg
 echo "[build] pkg/ $(wc -c < pkg/servicenow_connection_bg.wasm) bytes of wasm"
