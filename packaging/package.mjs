@@ -40,9 +40,9 @@ if (wasmFiles.length !== 1) fail(`expected one .wasm in ${pkgDir}, found: ${wasm
 
 // The entries call `initSync` and the default `init`; importing the API module loads no wasm, so this
 // checks the names without side effects.
-const api = await import(pathToFileURL(path.join(pkgDir, API_MODULE)).href);
+const apiModule = await import(pathToFileURL(path.join(pkgDir, API_MODULE)).href);
 for (const name of ["default", "initSync"]) {
-  if (typeof api[name] !== "function") fail(`${API_MODULE} does not export ${name}() any more; update packaging/entries/`);
+  if (typeof apiModule[name] !== "function") fail(`${API_MODULE} does not export ${name}() any more; update packaging/entries/`);
 }
 
 const metadata = JSON.parse(
@@ -57,8 +57,15 @@ if (!crate.license) fail("Cargo.toml has no license");
 for (const entry of ENTRIES) copyFileSync(path.join(here, "entries", entry), path.join(pkgDir, entry));
 for (const licence of LICENCES) copyFileSync(path.join(root, licence), path.join(pkgDir, licence));
 
-const readme = readFileSync(path.join(here, "README.md"), "utf8").replaceAll("{{version}}", crate.version);
-if (readme.includes("{{")) fail("packaging/README.md has a placeholder this script does not fill");
+// The list of functions is the repository README's, so the two never disagree.
+const rootReadme = readFileSync(path.join(root, "README.md"), "utf8");
+const apiSection = /<!-- api:start -->\n([\s\S]*?)<!-- api:end -->/.exec(rootReadme)?.[1];
+if (!apiSection) fail("README.md has no <!-- api:start --> … <!-- api:end --> section");
+if (/\]\((?!https?:|#)/.test(apiSection)) fail("README.md's api section links to a file, which the package does not carry");
+const readme = readFileSync(path.join(here, "README.md"), "utf8")
+  .replaceAll("{{version}}", crate.version)
+  .replace("<!-- api -->\n", apiSection);
+if (/\{\{|<!-- api -->/.test(readme)) fail("packaging/README.md has a placeholder this script does not fill");
 writeFileSync(path.join(pkgDir, "README.md"), readme);
 
 /** Every file and folder in pkg/ but package.json (which npm always packs), in a stable order. */
