@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (scripts/setup.sh --browser), then runs every check and
 # every suite: Rust format, lints and native tests (property tests included); the wasm build and its
-# size report; the stand-in's own tests; the package in Node against the stand-in; the worker in
+# size report; the stand-in's own tests; the package in Node against the stand-in; the npm pack tarball
+# in consumer projects (Node, a wrangler worker, a Vite page in Chromium, TypeScript); the worker in
 # workerd; the page in Chromium; the fault and hostile-input suites; and a check that no secret
 # appeared in any transcript of the run.
 set -euo pipefail
@@ -22,7 +23,7 @@ step "build pkg/"
 ./scripts/size.sh
 # The suites write transcripts of what clients and logs see; the leak check reads them at the end.
 node tests/hardening/leak-check.mjs --clear
-for suite in standin pkg worker browser hardening; do
+for suite in standin pkg consumers worker browser hardening; do
   step "tests: $suite"
   npm run --silent "test:$suite"
 done

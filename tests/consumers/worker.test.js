@@ -41,6 +41,8 @@ async function startBundle(vars) {
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     compatibilityDate: "2026-04-01",
+    // The placeholder Request.cf, not one fetched from Cloudflare: the test stays on loopback.
+    cf: false,
     bindings: {
       SERVICENOW_BASE_URL: `${standin.url}/api/now/v2`,
       SERVICENOW_USER: "admin",
