@@ -44,7 +44,7 @@ test("the exports map gives Node its own entry", async () => {
 
 test("Test Connection with the right password: ok, exit 0, without any explicit init", async () => {
   const apiCalls = standin.counters().api.total;
-  const { code, stdout, stderr } = await node("test-connection.js", settingsEnv(admin.password));
+  const { code, stdout, stderr } = await node("index.js", settingsEnv(admin.password));
   assert.equal(code, 0, stderr);
   assert.equal(standin.counters().api.total, apiCalls + 1, "one request reached the instance");
   assert.match(stdout, /^ok: Connected/);
@@ -52,14 +52,14 @@ test("Test Connection with the right password: ok, exit 0, without any explicit 
 });
 
 test("Test Connection with a wrong password: unauthorized with a hint, exit 1", async () => {
-  const { code, stdout } = await node("test-connection.js", settingsEnv("FAKE-wrong-password-consumer"));
+  const { code, stdout } = await node("index.js", settingsEnv("FAKE-wrong-password-consumer"));
   assert.equal(code, 1);
   assert.match(stdout, /^unauthorized: /);
   assert.match(stdout, /^hint: /m);
 });
 
 test("invalid settings: every field error named", async () => {
-  const { code, stderr } = await node("test-connection.js", { SERVICENOW_BASE_URL: "ftp://dev12345.service-now.com/api/now" });
+  const { code, stderr } = await node("index.js", { SERVICENOW_BASE_URL: "ftp://dev12345.service-now.com/api/now" });
   assert.equal(code, 2);
   assert.match(stderr, /^baseUrl \(unsupported_scheme\): /m);
   assert.match(stderr, /^username \(required\): /m);

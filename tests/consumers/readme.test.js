@@ -13,7 +13,7 @@ import { REPO } from "./support.js";
 const EXPECTED = {
   "README.md": ["tests/consumers/worker/src/index.js", "tests/consumers/vite/main.js", "tests/consumers/vite/vite.config.js"],
   "packaging/README.md": [
-    "tests/consumers/node/test-connection.js",
+    "tests/consumers/node/index.js",
     "tests/consumers/worker/src/index.js",
     "tests/consumers/vite/main.js",
     "tests/consumers/vite/vite.config.js",
