@@ -52,7 +52,19 @@ async function startBundle(vars) {
     host: "127.0.0.1",
     port: 0,
   });
-  await mf.ready;
+  // A worker whose start-up never settles would otherwise keep `ready` pending for ever.
+  let timer;
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error("the worker did not start within 30 s")), 30_000);
+  });
+  try {
+    await Promise.race([mf.ready, timeout]);
+  } catch (error) {
+    await mf.dispose();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   return mf;
 }
 
