@@ -4,7 +4,7 @@
 // the licence files. Name, version, description and licence come from Cargo.toml through
 // `cargo metadata`, so the crate and the package never disagree. Conditions follow Node's
 // "Conditional exports" rules: the first matching key wins, so `types` comes first and `default` last;
-// wrangler resolves `workerd`, Node, Deno and Bun `node`, browsers' bundlers `browser`.
+// wrangler resolves `workerd`, Node `node`, browsers' bundlers `browser`.
 //
 // Usage: node packaging/package.mjs <pkg-dir>
 

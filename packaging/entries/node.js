@@ -1,7 +1,7 @@
-// The package's entry for Node (and Deno and Bun, which also match the "node" condition): reads the
-// .wasm that sits next to this file and instantiates it synchronously while the module loads, so every
-// export works as soon as the import returns, and `require()` of the package works too (no top-level
-// await). Bundling for Node needs the .wasm copied next to the bundle.
+// The package's entry for Node: reads the .wasm that sits next to this file and instantiates it
+// synchronously while the module loads, so every export works as soon as the import returns, and
+// `require()` of the package works too (no top-level await). Bundling for Node needs the .wasm copied
+// next to the bundle.
 
 import { readFileSync } from "node:fs";
 import { initSync } from "./servicenow_connection.js";
