@@ -44,7 +44,7 @@ export function buildProfilingPackage() {
   const glue = path.join(PROFILE_PKG, "servicenow_connection_core.js");
   writeFileSync(glue, readFileSync(glue, "utf8").replace("servicenow_connection_core_bg.wasm", "servicenow_connection_bg.wasm"));
   renameSync(path.join(PROFILE_PKG, "servicenow_connection_core_bg.wasm"), path.join(PROFILE_PKG, "servicenow_connection_bg.wasm"));
-  copyFileSync(path.join(REPO, "src/bindings/index.js"), path.join(PROFILE_PKG, "servicenow_connection.js"));
+  copyFileSync(path.join(REPO, "pkg/servicenow_connection.js"), path.join(PROFILE_PKG, "servicenow_connection.js"));
 }
 
 // ---- wasm size by function ----

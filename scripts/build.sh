@@ -2,6 +2,10 @@
 # Builds pkg/ from the Rust crate: wasm-bindgen's ES module, .wasm and .d.ts, made into an npm package
 # (package.json, an entry per runtime, README, licences) by packaging/package.mjs; then copies it into
 # www/pkg/ so the page and the worker's static assets import the same build.
+#
+# pkg/servicenow_connection.js is the API module: it re-exports wasm-bindgen's module
+# (servicenow_connection_core.js, with the .wasm and the .d.ts of every shape) and adds the code
+# tables, written by examples/package_entry.rs from the crate's code lists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -14,8 +18,8 @@ wasm_bindgen=".tools/wasm-bindgen-$wb_version/bin/wasm-bindgen"
 export RUSTFLAGS="--cfg aes_backend_soft=\"compact\" --cfg sha2_backend_soft=\"compact\" \
 --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=cargo --remap-path-prefix=$PWD=."
 cargo build --quiet --locked --release --target wasm32-unknown-unknown
-# wasm-bindgen writes the core module; the entry module (src/bindings/index.js) wraps it with the
-# network operations. The .wasm keeps the package's name, so the core's default URL is adjusted.
+# wasm-bindgen writes the core module; the .wasm keeps the package's name, so the core's default URL
+# is adjusted.
 rm -rf pkg.tmp
 "$wasm_bindgen" --target web --out-dir pkg.tmp --out-name servicenow_connection_core \
   target/wasm32-unknown-unknown/release/servicenow_connection.wasm
@@ -27,8 +31,8 @@ if [ "$(grep -c "servicenow_connection_core_bg.wasm" "$glue")" != 1 ]; then
   exit 1
 fi
 sed -i 's/servicenow_connection_core_bg\.wasm/servicenow_connection_bg.wasm/' "$glue"
-cp src/bindings/index.js pkg.tmp/servicenow_connection.js
-cp src/bindings/index.d.ts pkg.tmp/servicenow_connection.d.ts
+# A native build: without the wasm flags above, so it shares the cache of `cargo test`.
+env -u RUSTFLAGS cargo run --quiet --locked --example package_entry -- pkg.tmp
 node packaging/package.mjs pkg.tmp
 rm -rf pkg && mv pkg.tmp pkg
 rm -rf www/pkg && mkdir -p www && cp -r pkg www/pkg

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reports the size of the built package: the .wasm raw and gzipped (gzip -9), and the JS glue
-# (entry module and wasm-bindgen glue) gzipped, against the budget (.wasm at most 60 KB gzipped). Reports only; never fails the build,
-# so a size regression is visible in every test run without turning into a flaky gate.
+# (entry module and wasm-bindgen glue) gzipped, against the budget (.wasm and glue together at most
+# 100 KB gzipped). Reports only; never fails the build, so a size regression is visible in every test
+# run without turning into a flaky gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 wasm=pkg/servicenow_connection_bg.wasm
@@ -10,8 +11,9 @@ glue="pkg/servicenow_connection.js pkg/servicenow_connection_core.js"
 raw=$(wc -c < "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 glue_gz=$(cat $glue | gzip -9 | wc -c)
-budget=$((60 * 1000))
+budget=$((100 * 1000))
+total=$((gz + glue_gz))
 verdict="within budget"
-[ "$gz" -le "$budget" ] || verdict="OVER BUDGET"
-printf '[size] wasm %d bytes raw, %d bytes gzipped (budget %d: %s); JS glue %d bytes gzipped\n' \
-  "$raw" "$gz" "$budget" "$verdict" "$glue_gz"
+[ "$total" -le "$budget" ] || verdict="OVER BUDGET"
+printf '[size] wasm %d bytes raw, %d bytes gzipped; JS glue %d bytes gzipped; together %d (budget %d: %s)\n' \
+  "$raw" "$gz" "$glue_gz" "$total" "$budget" "$verdict"

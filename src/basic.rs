@@ -5,9 +5,8 @@
 //! it), and neither part may contain control characters; a password may contain `:`.
 
 use crate::encoding::base64;
-
-use crate::config::{check_text, required};
 use crate::error::{FieldCode, FieldError};
+use crate::field::{check_text, required};
 
 const MAX_LEN: usize = 4096;
 

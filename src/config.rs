@@ -4,13 +4,22 @@
 //! A Base URL is the instance plus the REST API path and version (`https://<instance>/api/now/v2`;
 //! `/api/now` alone means "latest"). Authentication is `basic` (user name + password, RFC 7617) or
 //! `oauth2` (client ID + secret, authorization and token URLs defaulting to the instance's
-//! `/oauth_auth.do` and `/oauth_token.do`, authorization-code grant only). Validation reports every
-//! problem at once, each naming its field, so a form can show them all next to their inputs. Plain
-//! `http:` is accepted only for loopback hosts and only when the caller opts in
-//! (`allow_insecure_loopback`), which local development and tests need and production never does.
+//! `/oauth_auth.do` and `/oauth_token.do`, authorization-code grant). Validation reports every
+//! problem at once, each naming its field, so a form can show them all next to their inputs.
+//! Settings from JavaScript are read into a loose shape first (every member any JSON value), so a
+//! member of the wrong type is one more field error rather than the end of reading. URLs follow the
+//! rules of the `address` module: `https:` only, plain `http:` and loopback hosts only when the caller
+//! allows insecure loopback (local development), private-network hosts only when the caller allows
+//! them (on-premise instances). Both switches belong to the caller (the worker sets them from its own
+//! configuration), never to stored settings.
 
-use crate::error::{FieldCode, FieldError};
-use crate::http_url::{self, UrlProblem, WebUrl};
+use serde::{Deserialize, Serialize};
+use tsify::Tsify;
+
+use crate::address::{UrlRules, check_url, origin};
+use crate::error::{Error, FieldCode, FieldError};
+use crate::field::{SETTINGS_FIELDS, check_text, label, required, wrong_type};
+use crate::json_limits::{Loose, Shape, argument};
 use crate::secret::Secret;
 
 /// The Base URL paths the ServiceNow REST API answers on (Table API "now" namespace).
@@ -50,10 +59,111 @@ pub struct ConnectionInput {
     pub refresh_token_lifetime_seconds: Option<f64>,
     /// Time limit for one request to the instance, in milliseconds.
     pub timeout_ms: Option<f64>,
-    /// Accept `http:` URLs whose host is loopback (local development only).
+    /// Accept `http:` URLs and loopback hosts (local development only).
     pub allow_insecure_loopback: bool,
-    /// Fields whose value had the wrong type (filled in by the JavaScript bindings).
+    /// Accept hosts in private networks (on-premise instances).
+    pub allow_private_network: bool,
+    /// Fields whose value had the wrong type (filled in when reading JSON).
     pub wrong_types: Vec<&'static str>,
+}
+
+/// Connection settings as JavaScript passes them. Secrets (`password`, `clientSecret`) are only read,
+/// never returned.
+#[derive(Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(rename = "ConnectionSettings")]
+struct SettingsDocument {
+    /// Instance plus REST API path, e.g. `https://dev8954.service-now.com/api/now/v2`.
+    #[tsify(type = "string")]
+    base_url: Option<Loose>,
+    /// How the connection authenticates.
+    #[tsify(type = "\"basic\" | \"oauth2\"")]
+    auth_type: Option<Loose>,
+    /// Basic: the ServiceNow user name.
+    #[tsify(optional, type = "string")]
+    username: Option<Loose>,
+    /// Basic: the password.
+    #[tsify(optional, type = "string")]
+    password: Option<Loose>,
+    /// OAuth 2.0: the Application Registry's client ID.
+    #[tsify(optional, type = "string")]
+    client_id: Option<Loose>,
+    /// OAuth 2.0: the Application Registry's client secret.
+    #[tsify(optional, type = "string")]
+    client_secret: Option<Loose>,
+    /// Defaults to `<instance>/oauth_auth.do`.
+    #[tsify(optional, type = "string")]
+    authorization_url: Option<Loose>,
+    /// Defaults to `<instance>/oauth_token.do`.
+    #[tsify(optional, type = "string")]
+    token_url: Option<Loose>,
+    /// `client_secret_post` (default: ID and secret in the form body) or `client_secret_basic`
+    /// (RFC 6749 §2.3.1).
+    #[tsify(optional, type = "ClientAuthentication")]
+    client_authentication: Option<Loose>,
+    /// Refresh-token lifetime of the Application Registry record, in seconds (default 8,640,000 = 100 days).
+    #[tsify(optional, type = "number")]
+    refresh_token_lifetime_seconds: Option<Loose>,
+    /// Time limit for one request to the instance, 1,000 to 120,000 ms (default 15,000).
+    #[tsify(optional, type = "number")]
+    timeout_ms: Option<Loose>,
+    /// Accept `http:` URLs and loopback hosts (127.0.0.0/8, ::1, localhost). For local development only;
+    /// set by the caller, not stored with the settings.
+    #[tsify(optional, type = "boolean")]
+    allow_insecure_loopback: Option<Loose>,
+    /// Accept hosts in private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), for
+    /// on-premise instances; set by the caller, not stored with the settings.
+    #[tsify(optional, type = "boolean")]
+    allow_private_network: Option<Loose>,
+}
+
+impl ConnectionInput {
+    /// Reads settings from JSON text, as JavaScript passes them. Members of the wrong type are
+    /// recorded for [`validate`] to report with the other problems; a value that is not an object
+    /// reads as empty settings. Only text that is not JSON at all (or too large or deep) is an error.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let document = argument::<SettingsDocument>(text, "settings", Shape::ObjectOrNull)?
+            .unwrap_or_default();
+        let mut wrong = Vec::new();
+        let mut text = |field: &'static str, value: Option<Loose>| match value {
+            None | Some(Loose::Null) => None,
+            Some(Loose::Text(text)) => Some(text),
+            Some(_) => {
+                wrong.push(field);
+                None
+            }
+        };
+        let mut input = Self {
+            base_url: text("baseUrl", document.base_url),
+            auth_type: text("authType", document.auth_type),
+            username: text("username", document.username),
+            password: text("password", document.password).map(Secret::new),
+            client_id: text("clientId", document.client_id),
+            client_secret: text("clientSecret", document.client_secret).map(Secret::new),
+            authorization_url: text("authorizationUrl", document.authorization_url),
+            token_url: text("tokenUrl", document.token_url),
+            client_authentication: text("clientAuthentication", document.client_authentication),
+            ..Self::default()
+        };
+        for (field, value, slot) in [
+            (
+                "refreshTokenLifetimeSeconds",
+                document.refresh_token_lifetime_seconds,
+                &mut input.refresh_token_lifetime_seconds,
+            ),
+            ("timeoutMs", document.timeout_ms, &mut input.timeout_ms),
+        ] {
+            match value {
+                None | Some(Loose::Null) => {}
+                Some(Loose::Number(number)) => *slot = Some(number),
+                Some(_) => wrong.push(field),
+            }
+        }
+        input.allow_insecure_loopback = document.allow_insecure_loopback == Some(Loose::Bool(true));
+        input.allow_private_network = document.allow_private_network == Some(Loose::Bool(true));
+        input.wrong_types = wrong;
+        Ok(input)
+    }
 }
 
 /// Options for [`validate`].
@@ -65,8 +175,39 @@ pub struct ValidateOptions {
     pub client_secret_stored: bool,
 }
 
+/// Options of `validateConfig`.
+#[derive(Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(rename = "ValidateOptions")]
+struct ValidateOptionsDocument {
+    /// Secrets already stored elsewhere: their absence is not an error.
+    #[tsify(optional, type = "Array<\"password\" | \"clientSecret\">")]
+    stored_secrets: Option<Vec<Loose>>,
+}
+
+impl ValidateOptions {
+    /// Reads `{ storedSecrets?: ["password" | "clientSecret"] }`; anything else is ignored.
+    pub fn from_json(text: &str) -> Self {
+        let stored = argument::<ValidateOptionsDocument>(text, "options", Shape::Object)
+            .ok()
+            .flatten()
+            .and_then(|options| options.stored_secrets)
+            .unwrap_or_default();
+        let has = |name: &str| {
+            stored
+                .iter()
+                .any(|item| matches!(item, Loose::Text(text) if text == name))
+        };
+        Self {
+            password_stored: has("password"),
+            client_secret_stored: has("clientSecret"),
+        }
+    }
+}
+
 /// How the client authenticates to the token endpoint (RFC 6749 §2.3.1).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "snake_case")]
 pub enum ClientAuthentication {
     /// `client_id` and `client_secret` in the form body: ServiceNow's documented way, the default.
     #[default]
@@ -133,8 +274,10 @@ pub struct ConnectionConfig {
     pub auth: Auth,
     /// Time limit for one request to the instance.
     pub timeout_ms: u32,
-    /// Whether loopback `http:` URLs were allowed for this connection.
+    /// Whether `http:` and loopback hosts were allowed for this connection.
     pub allow_insecure_loopback: bool,
+    /// Whether private-network hosts were allowed for this connection.
+    pub allow_private_network: bool,
 }
 
 impl ConnectionConfig {
@@ -154,53 +297,115 @@ impl ConnectionConfig {
             Auth::Basic(_) => None,
         }
     }
+
+    /// The settings without secrets.
+    pub fn normalized(&self) -> NormalizedConfig {
+        let connection = NormalizedConnection {
+            base_url: self.base_url.clone(),
+            instance_url: self.instance_url.clone(),
+            api_path: self.api_path,
+            api_version: self.api_version(),
+            timeout_ms: self.timeout_ms,
+            allow_insecure_loopback: self.allow_insecure_loopback,
+            allow_private_network: self.allow_private_network,
+        };
+        match &self.auth {
+            Auth::Basic(basic) => NormalizedConfig::Basic {
+                connection,
+                username: basic.username.clone(),
+            },
+            Auth::OAuth2(oauth) => NormalizedConfig::OAuth2 {
+                connection,
+                client_id: oauth.client_id.clone(),
+                authorization_url: oauth.authorization_url.clone(),
+                token_url: oauth.token_url.clone(),
+                client_authentication: oauth.client_authentication,
+                refresh_token_lifetime_seconds: oauth.refresh_token_lifetime_seconds,
+            },
+        }
+    }
 }
 
-/// The order of the settings form, in which errors are reported.
-const FIELD_ORDER: [&str; 11] = [
-    "baseUrl",
-    "authType",
-    "username",
-    "password",
-    "clientId",
-    "clientSecret",
-    "authorizationUrl",
-    "tokenUrl",
-    "clientAuthentication",
-    "refreshTokenLifetimeSeconds",
-    "timeoutMs",
-];
+/// The validated settings without secrets, by authentication type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(tag = "authType")]
+pub enum NormalizedConfig {
+    /// HTTP Basic.
+    #[serde(rename = "basic")]
+    Basic {
+        /// What every connection has.
+        #[serde(flatten)]
+        connection: NormalizedConnection,
+        /// The user name.
+        username: String,
+    },
+    /// OAuth 2.0.
+    #[serde(rename = "oauth2", rename_all = "camelCase")]
+    OAuth2 {
+        /// What every connection has.
+        #[serde(flatten)]
+        connection: NormalizedConnection,
+        /// Client ID.
+        client_id: String,
+        /// Authorization endpoint.
+        authorization_url: String,
+        /// Token endpoint.
+        token_url: String,
+        /// How the client authenticates to the token endpoint.
+        client_authentication: ClientAuthentication,
+        /// Refresh-token lifetime in seconds.
+        refresh_token_lifetime_seconds: u64,
+    },
+}
 
-/// The user-facing name of a field, for messages.
-pub(crate) fn label(field: &str) -> &'static str {
-    match field {
-        "baseUrl" => "Base URL",
-        "authType" => "Authentication Type",
-        "username" => "User Name",
-        "password" => "Password",
-        "clientId" => "Client ID",
-        "clientSecret" => "Client Secret",
-        "authorizationUrl" => "Authorization Token URL",
-        "tokenUrl" => "Access Token URL",
-        "clientAuthentication" => "Client authentication",
-        "refreshTokenLifetimeSeconds" => "Refresh token lifetime",
-        "timeoutMs" => "Timeout",
-        "redirectUri" => "Redirect URI",
-        "scope" => "Scope",
-        "code" => "Authorization code",
-        "codeVerifier" => "Code verifier",
-        "state" => "State",
-        "path" => "API path",
-        "query" => "Query",
-        "refreshToken" => "Refresh token",
-        "accessToken" => "Access token",
-        "statePrefix" => "State prefix",
-        "settings" => "Connection settings",
-        "tokens" => "Token set",
-        "grant" => "Code grant",
-        "options" => "Options",
-        "issuer" => "Issuer",
-        _ => "Value",
+/// The normalised settings every connection has, whatever its authentication.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct NormalizedConnection {
+    /// Origin plus API path, without a trailing slash.
+    pub base_url: String,
+    /// The instance's origin.
+    pub instance_url: String,
+    /// The REST API path of the Base URL.
+    #[tsify(type = "\"/api/now\" | \"/api/now/v1\" | \"/api/now/v2\"")]
+    pub api_path: &'static str,
+    /// The API version the Base URL selects.
+    #[tsify(type = "\"latest\" | \"v1\" | \"v2\"")]
+    pub api_version: &'static str,
+    /// Time limit for one request to the instance, in milliseconds.
+    pub timeout_ms: u32,
+    /// Whether `http:` and loopback hosts were allowed.
+    pub allow_insecure_loopback: bool,
+    /// Whether private-network hosts were allowed.
+    pub allow_private_network: bool,
+}
+
+/// What `validateConfig` returns: every problem, or the normalised settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
+pub struct ValidationResult {
+    /// Whether the settings are valid.
+    pub ok: bool,
+    /// Every problem, grouped by field in form order.
+    pub errors: Vec<FieldError>,
+    /// The normalised settings, when valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<NormalizedConfig>,
+}
+
+impl From<&Result<ConnectionConfig, Vec<FieldError>>> for ValidationResult {
+    fn from(result: &Result<ConnectionConfig, Vec<FieldError>>) -> Self {
+        match result {
+            Ok(config) => Self {
+                ok: true,
+                errors: Vec::new(),
+                config: Some(config.normalized()),
+            },
+            Err(errors) => Self {
+                ok: false,
+                errors: errors.clone(),
+                config: None,
+            },
+        }
     }
 }
 
@@ -212,34 +417,30 @@ pub fn validate(
     let mut errors: Vec<FieldError> = input
         .wrong_types
         .iter()
-        .map(|&field| {
-            FieldError::new(
-                field,
-                FieldCode::InvalidType,
-                format!("{} has the wrong type.", label(field)),
-            )
-        })
+        .map(|&field| wrong_type(field))
         .collect();
     let is_wrong_type = |field: &str| input.wrong_types.contains(&field);
     let rules = UrlRules {
         allow_insecure_loopback: input.allow_insecure_loopback,
+        allow_private_network: input.allow_private_network,
         allow_query: false,
+        sends_to: true,
     };
 
     let base = match text_field(&mut errors, "baseUrl", input.base_url.as_deref(), MAX_URL_LEN) {
         Text::Valid(value) => check_url(&mut errors, "baseUrl", value, rules).and_then(|url| {
-            let Some(path) = api_path(&url.path) else {
+            let Some(path) = api_path(url.path()) else {
                 errors.push(FieldError::new(
                     "baseUrl",
                     FieldCode::InvalidApiPath,
                     format!(
                         "Base URL must end with the REST API path /api/now, /api/now/v1 or /api/now/v2 (found \"{}\"), e.g. https://instance.service-now.com/api/now/v2.",
-                        if url.path.is_empty() { "/" } else { url.path.as_str() }
+                        url.path()
                     ),
                 ));
                 return None;
             };
-            Some((url, path))
+            Some((origin(&url), path))
         }),
         Text::Invalid => None,
         Text::Absent if is_wrong_type("baseUrl") => None,
@@ -267,8 +468,8 @@ pub fn validate(
     let auth = match auth_type {
         Some("basic") => basic_auth(&mut errors, input, options),
         Some("oauth2") => {
-            let instance = base.as_ref().map(|(url, _)| url.origin());
-            oauth_auth(&mut errors, input, options, instance.as_deref(), rules)
+            let instance = base.as_ref().map(|(origin, _)| origin.as_str());
+            oauth_auth(&mut errors, input, options, instance, rules)
         }
         Some("") => None,
         Some(_) => {
@@ -286,26 +487,28 @@ pub fn validate(
         }
     };
 
-    // Grouped by field in form order, each field's errors in the order found. (A filter per field
-    // instead of a sort: sorting would add kilobytes of wasm to order a handful of items.)
-    let errors: Vec<FieldError> = FIELD_ORDER
+    // Grouped by field in form order, each field's errors in the order found.
+    let errors: Vec<FieldError> = SETTINGS_FIELDS
         .iter()
         .flat_map(|&field| errors.iter().filter(move |e| e.field == field).cloned())
         .collect();
     match (base, auth) {
-        (Some((url, api_path)), Some(auth)) if errors.is_empty() => {
-            let instance_url = url.origin();
-            Ok(ConnectionConfig {
-                base_url: format!("{instance_url}{api_path}"),
-                instance_url,
-                api_path,
-                auth,
-                timeout_ms,
-                allow_insecure_loopback: input.allow_insecure_loopback,
-            })
-        }
+        (Some((instance_url, api_path)), Some(auth)) if errors.is_empty() => Ok(ConnectionConfig {
+            base_url: format!("{instance_url}{api_path}"),
+            instance_url,
+            api_path,
+            auth,
+            timeout_ms,
+            allow_insecure_loopback: input.allow_insecure_loopback,
+            allow_private_network: input.allow_private_network,
+        }),
         _ => Err(errors),
     }
+}
+
+/// Validates settings for an operation; a failure is an `invalid_config` error with every problem.
+pub fn validate_for_use(input: &ConnectionInput) -> Result<ConnectionConfig, Error> {
+    validate(input, ValidateOptions::default()).map_err(Error::invalid_config)
 }
 
 fn basic_auth(
@@ -373,7 +576,7 @@ fn oauth_auth(
             Text::Valid(value) => {
                 let before = errors.len();
                 let url = check_url(errors, field, value, rules)?;
-                (errors.len() == before).then(|| url.serialize())
+                (errors.len() == before).then(|| url.to_string())
             }
             Text::Absent => instance.map(|origin| format!("{origin}{default_path}")),
             Text::Invalid => None,
@@ -477,7 +680,7 @@ fn secret_field(
 ) -> Option<Secret> {
     match value.filter(|s| !s.is_empty()) {
         Some(secret) => check_text(field, secret.expose(), MAX_SECRET_LEN)
-            .map(|_| secret.clone())
+            .map(|()| secret.clone())
             .map_err(|error| errors.push(error))
             .ok(),
         None if stored => Some(Secret::default()),
@@ -518,161 +721,20 @@ fn number_field(
     None
 }
 
-pub(crate) fn required(field: &'static str) -> FieldError {
-    FieldError::new(
-        field,
-        FieldCode::Required,
-        format!("{} is required.", label(field)),
-    )
-}
-
-/// Whether `value` has a control character (U+0000–U+001F, U+007F–U+009F), checked on the UTF-8
-/// bytes: U+0080–U+009F are encoded as 0xC2 0x80–0x9F, and 0xC2 never ends a sequence.
-pub(crate) fn has_control_character(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    bytes.iter().any(|&b| b < 0x20 || b == 0x7f)
-        || bytes.windows(2).any(|pair| {
-            pair.first() == Some(&0xc2) && pair.get(1).is_some_and(|b| (0x80..=0x9f).contains(b))
-        })
-}
-
-/// Length and control characters: the checks every text field shares.
-pub(crate) fn check_text(
-    field: &'static str,
-    value: &str,
-    max_len: usize,
-) -> Result<(), FieldError> {
-    if has_control_character(value) {
-        return Err(FieldError::new(
-            field,
-            FieldCode::ControlCharacter,
-            format!(
-                "{} must not contain control characters such as line breaks or tabs.",
-                label(field)
-            ),
-        ));
-    }
-    if value.len() > max_len {
-        return Err(FieldError::new(
-            field,
-            FieldCode::TooLong,
-            format!("{} must be at most {max_len} bytes long.", label(field)),
-        ));
-    }
-    Ok(())
-}
-
-/// Which URL features a field admits.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct UrlRules {
-    pub(crate) allow_insecure_loopback: bool,
-    pub(crate) allow_query: bool,
-}
-
-/// Parses and checks one URL field, recording each problem. Returns the URL whenever it parses, so
-/// that callers can check more (the API path) and report everything at once; whether it passed is
-/// whether `errors` grew.
-pub(crate) fn check_url(
-    errors: &mut Vec<FieldError>,
-    field: &'static str,
-    value: &str,
-    rules: UrlRules,
-) -> Option<WebUrl> {
-    let name = label(field);
-    let url = match http_url::parse(value) {
-        Ok(url) => url,
-        Err(problem) => {
-            let (code, message) = match problem {
-                UrlProblem::NotAbsolute => (
-                    FieldCode::InvalidUrl,
-                    format!("{name} must be an absolute URL starting with https://."),
-                ),
-                UrlProblem::InvalidCharacters => (
-                    FieldCode::InvalidUrl,
-                    format!(
-                        "{name} contains characters that must be percent-encoded (such as spaces)."
-                    ),
-                ),
-                UrlProblem::UnsupportedScheme => (
-                    FieldCode::UnsupportedScheme,
-                    format!("{name} must use https://."),
-                ),
-                UrlProblem::InvalidHost => (
-                    FieldCode::InvalidHost,
-                    format!(
-                        "{name} has an invalid host name (internationalised names must be entered in their xn-- form)."
-                    ),
-                ),
-                UrlProblem::InvalidPort => (
-                    FieldCode::InvalidPort,
-                    format!("{name} has an invalid port: use a number from 1 to 65535."),
-                ),
-            };
-            errors.push(FieldError::new(field, code, message));
-            return None;
-        }
-    };
-    if !(url.https || (rules.allow_insecure_loopback && url.is_loopback())) {
-        let message = if url.is_loopback() {
-            format!(
-                "{name} must use https:// (plain http is accepted for loopback hosts only when insecure loopback is allowed)."
-            )
-        } else {
-            format!("{name} must use https://.")
-        };
-        errors.push(FieldError::new(field, FieldCode::InsecureScheme, message));
-    }
-    if url.has_userinfo {
-        errors.push(FieldError::new(
-            field,
-            FieldCode::UserinfoNotAllowed,
-            format!("{name} must not contain a user name or password; use the credential fields."),
-        ));
-    }
-    if url.query.is_some() && !rules.allow_query {
-        errors.push(FieldError::new(
-            field,
-            FieldCode::QueryNotAllowed,
-            format!("{name} must not contain a query string (?...)."),
-        ));
-    }
-    if url.fragment.is_some() {
-        errors.push(FieldError::new(
-            field,
-            FieldCode::FragmentNotAllowed,
-            format!("{name} must not contain a fragment (#...)."),
-        ));
-    }
-    Some(url)
-}
-
 /// The API path of a Base URL, with one trailing slash forgiven.
 fn api_path(path: &str) -> Option<&'static str> {
     let trimmed = path.strip_suffix('/').unwrap_or(path);
     API_PATHS.into_iter().find(|&known| known == trimmed)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn oauth_input(base_url: &str) -> ConnectionInput {
-        ConnectionInput {
-            base_url: Some(base_url.to_owned()),
-            auth_type: Some("oauth2".to_owned()),
-            client_id: Some("3f2a".to_owned()),
-            client_secret: Some(Secret::new("s3cr3t")),
-            ..ConnectionInput::default()
-        }
-    }
+    use crate::test_fixtures::oauth_input;
 
     fn basic_input(base_url: &str) -> ConnectionInput {
         ConnectionInput {
-            base_url: Some(base_url.to_owned()),
-            auth_type: Some("basic".to_owned()),
-            username: Some("admin".to_owned()),
             password: Some(Secret::new("pa:ss word")),
-            ..ConnectionInput::default()
+            ..crate::test_fixtures::basic_input(base_url)
         }
     }
 
@@ -819,7 +881,8 @@ mod tests {
             "https://a.example/api/now//",
             "https://a.example/api/now/v2/table",
             "https://a.example/API/now",
-            "https://a.example/api/now/../now",
+            "https://a.example/api/now%2Fv2",
+            "https://sn.example.com/api now",
         ] {
             assert_eq!(
                 codes(&basic_input(bad)),
@@ -840,11 +903,37 @@ mod tests {
     }
 
     #[test]
+    fn base_urls_are_read_as_fetch_reads_them() {
+        // WHATWG resolves dot segments and percent-encoded dots: fetch would request /api/now.
+        for (url, base) in [
+            (
+                "https://a.example/api/now/../now",
+                "https://a.example/api/now",
+            ),
+            (
+                "https://a.example/api/x/%2e%2e/now/v2",
+                "https://a.example/api/now/v2",
+            ),
+            (
+                "HTTPS://A.EXAMPLE:443/api/now/v1",
+                "https://a.example/api/now/v1",
+            ),
+            ("https://%61.example/api/now", "https://a.example/api/now"),
+            (
+                "https://xn--bcher-kva.example/api/now",
+                "https://xn--bcher-kva.example/api/now",
+            ),
+        ] {
+            let config = validate(&basic_input(url), ValidateOptions::default()).unwrap();
+            assert_eq!(config.base_url, base, "{url}");
+        }
+    }
+
+    #[test]
     fn url_shape_problems_have_their_own_codes() {
         let cases = [
             ("sn.example.com/api/now", "invalid_url"),
             ("https://sn example.com/api/now", "invalid_host"),
-            ("https://sn.example.com/api now", "invalid_url"),
             ("https://sn.example.com:99999/api/now", "invalid_port"),
             ("wss://sn.example.com/api/now", "unsupported_scheme"),
             ("https://bücher.example/api/now", "invalid_host"),
@@ -857,14 +946,53 @@ mod tests {
     }
 
     #[test]
-    fn custom_domains_and_ip_hosts_are_accepted() {
+    fn custom_domains_and_public_ip_hosts_are_accepted() {
         for url in [
             "https://servicenow.corp.example.org/api/now/v2",
-            "https://10.1.2.3:8443/api/now",
+            "https://203.0.113.7:8443/api/now",
             "https://[2001:db8::5]/api/now/v1",
         ] {
             assert_eq!(codes(&basic_input(url)), vec![], "{url}");
         }
+    }
+
+    #[test]
+    fn private_and_loopback_hosts_need_the_callers_switch() {
+        // The core sees what fetch sees: 0x7f000001 is 127.0.0.1.
+        assert_eq!(
+            codes(&basic_input("https://0x7f000001:9901/api/now")),
+            vec![("baseUrl", "loopback_address")]
+        );
+        assert_eq!(
+            codes(&basic_input("https://10.1.2.3:8443/api/now")),
+            vec![("baseUrl", "private_address")]
+        );
+        assert_eq!(
+            codes(&basic_input("https://169.254.169.254/api/now")),
+            vec![("baseUrl", "reserved_address")]
+        );
+        let mut on_premise = basic_input("https://10.1.2.3:8443/api/now");
+        on_premise.allow_private_network = true;
+        let config = validate(&on_premise, ValidateOptions::default()).unwrap();
+        assert!(config.allow_private_network);
+        let NormalizedConfig::Basic { connection, .. } = config.normalized() else {
+            panic!("basic expected")
+        };
+        assert!(connection.allow_private_network);
+        // Every URL the crate sends to: the OAuth endpoints too.
+        let mut input = oauth_input("https://sn.example.com/api/now");
+        input.token_url = Some("https://[::ffff:7f00:1]/oauth_token.do".to_owned());
+        input.authorization_url = Some("https://192.168.0.10/oauth_auth.do".to_owned());
+        assert_eq!(
+            codes(&input),
+            vec![
+                ("authorizationUrl", "private_address"),
+                ("tokenUrl", "loopback_address")
+            ]
+        );
+        input.allow_private_network = true;
+        input.allow_insecure_loopback = true;
+        assert_eq!(codes(&input), vec![]);
     }
 
     #[test]
@@ -903,22 +1031,82 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_are_found_in_utf8() {
-        for c in ['\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}'] {
-            assert!(has_control_character(&format!("a{c}b")), "{c:?}");
-            assert_eq!(has_control_character(&c.to_string()), c.is_control());
+    fn settings_read_from_json_with_wrong_types_recorded() {
+        let input = ConnectionInput::from_json(
+            r#"{"baseUrl":"https://a.example/api/now","authType":"basic","username":7,"password":"p",
+               "timeoutMs":1.5,"refreshTokenLifetimeSeconds":"60","allowInsecureLoopback":"yes","clientId":null,
+               "allowPrivateNetwork":true,"unknown":{"x":[1]}}"#,
+        )
+        .unwrap();
+        assert_eq!(input.base_url.as_deref(), Some("https://a.example/api/now"));
+        assert_eq!(input.password.as_ref().map(Secret::expose), Some("p"));
+        assert_eq!(input.client_id, None);
+        assert_eq!(input.timeout_ms, Some(1.5));
+        assert!(!input.allow_insecure_loopback);
+        assert!(input.allow_private_network);
+        assert_eq!(
+            input.wrong_types,
+            vec!["username", "refreshTokenLifetimeSeconds"]
+        );
+        assert_eq!(
+            codes(&input),
+            vec![
+                ("username", "invalid_type"),
+                ("refreshTokenLifetimeSeconds", "invalid_type"),
+                ("timeoutMs", "out_of_range"),
+            ]
+        );
+        for not_an_object in [
+            "[\"https://a.example/api/now\",\"basic\"]",
+            "7",
+            "null",
+            "\"x\"",
+        ] {
+            let input = ConnectionInput::from_json(not_an_object).unwrap();
+            assert!(input.base_url.is_none(), "{not_an_object}");
         }
-        for c in ['\u{a0}', 'é', '\u{2028}', '😀', 'Ā', '\u{c2}'] {
-            assert!(!has_control_character(&format!("a{c}b")), "{c:?}");
+        let on = ConnectionInput::from_json(r#"{"allowInsecureLoopback":true}"#).unwrap();
+        assert!(on.allow_insecure_loopback);
+        // Text that is not JSON, or a lone surrogate, is unreadable; the message quotes nothing.
+        for text in [r#"{"password":"\ud800SECRET"}"#, r#"{"password":"SECRET"#] {
+            let error = ConnectionInput::from_json(text).unwrap_err();
+            assert_eq!(error.field, Some("settings"));
+            assert!(!error.message.contains("SECRET"));
         }
-        for code in 0..0x800u32 {
-            let c = char::from_u32(code).unwrap();
-            assert_eq!(
-                has_control_character(&c.to_string()),
-                c.is_control(),
-                "{code:#x}"
-            );
-        }
+    }
+
+    #[test]
+    fn options_read_from_json() {
+        let options = ValidateOptions::from_json(r#"{"storedSecrets":["clientSecret",5]}"#);
+        assert!(options.client_secret_stored && !options.password_stored);
+        assert!(!ValidateOptions::from_json("null").client_secret_stored);
+        assert!(!ValidateOptions::from_json(r#"{"storedSecrets":"password"}"#).password_stored);
+    }
+
+    #[test]
+    fn results_serialise_as_the_javascript_api_describes() {
+        let config = validate(
+            &basic_input("https://a.example/api/now/v2"),
+            ValidateOptions::default(),
+        );
+        let text = serde_json::to_string(&ValidationResult::from(&config)).unwrap();
+        assert_eq!(
+            text,
+            r#"{"ok":true,"errors":[],"config":{"authType":"basic","baseUrl":"https://a.example/api/now/v2","instanceUrl":"https://a.example","apiPath":"/api/now/v2","apiVersion":"v2","timeoutMs":15000,"allowInsecureLoopback":false,"allowPrivateNetwork":false,"username":"admin"}}"#
+        );
+        assert!(!text.contains("pa:ss"));
+        let config = validate(
+            &oauth_input("https://a.example/api/now"),
+            ValidateOptions::default(),
+        );
+        let text = serde_json::to_string(&ValidationResult::from(&config)).unwrap();
+        assert!(text.ends_with(r#""allowPrivateNetwork":false,"clientId":"id","authorizationUrl":"https://a.example/oauth_auth.do","tokenUrl":"https://a.example/oauth_token.do","clientAuthentication":"client_secret_post","refreshTokenLifetimeSeconds":8640000}}"#), "{text}");
+        assert!(!text.contains("secret\""));
+        let failed = validate(&ConnectionInput::default(), ValidateOptions::default());
+        assert_eq!(
+            serde_json::to_string(&ValidationResult::from(&failed)).unwrap(),
+            r#"{"ok":false,"errors":[{"field":"baseUrl","code":"required","message":"Base URL is required."},{"field":"authType","code":"required","message":"Authentication Type is required."}]}"#
+        );
     }
 
     #[test]

@@ -1,15 +1,20 @@
 //! Requests and responses as plain data, and the one seam through which they travel.
 //!
 //! The core builds every request as an [`HttpRequest`] and reads every answer from an [`HttpResponse`];
-//! sending is the job of an [`HttpClient`] (in tests, a closure that asserts what it receives and
-//! fabricates the answer). The JavaScript package sends with the platform's `fetch` from its entry
-//! module and hands the answer back to the same readers. The trait has no `Send` bound because
-//! neither wasm nor a single-threaded test needs one.
+//! sending is the job of an [`HttpClient`]: in the JavaScript package, `fetch` (the global one through
+//! gloo-net, or one the caller injects), natively a closure that asserts what it receives and
+//! fabricates the answer. Clients never follow redirects (a token request must not be replayed, with
+//! its secrets, to wherever a redirect points) and give up after the request's time limit, body
+//! included. The trait has no `Send` bound because neither wasm nor a single-threaded test needs one.
 
 use core::future::Future;
 
+use serde::Serialize;
+use tsify::Tsify;
+
 /// An HTTP method the crate uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     /// `GET`
     Get,
@@ -27,8 +32,10 @@ impl Method {
     }
 }
 
-/// A request to send.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A request to send: for the request halves of the JavaScript API, `HttpRequestData`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(rename = "HttpRequestData")]
 pub struct HttpRequest {
     /// The method.
     pub method: Method,
@@ -38,7 +45,7 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body, for `POST`.
     pub body: Option<String>,
-    /// Time limit for the whole exchange, in milliseconds.
+    /// Time limit for the whole exchange, body included, in milliseconds: abort after it.
     pub timeout_ms: u32,
 }
 

@@ -1,26 +1,27 @@
-//! ServiceNow REST specifics: Test Connection, requests to the instance's API, and reading its answers.
+//! Test Connection and the `Authorization` header of requests to the instance.
 //!
 //! Test Connection reads one row of `sys_db_object` (`GET <base>/table/sys_db_object?sysparm_limit=1&
 //! sysparm_fields=name`) with `Accept: application/json` (ServiceNow answers 400 without it), which
 //! proves in one call that the host, the API path, the credentials and the user's roles are right.
-//! The answer is classified, never thrown: ServiceNow's error JSON is
-//! `{"error":{"message","detail"},"status":"failure"}`; 401 is "User Not Authenticated"; 403 can come
-//! from an ACL or a business rule; 404 from a wrong path or version (or an ACL); rate limits are 429
-//! with `Retry-After` in seconds and `X-RateLimit-Reset` in epoch seconds; a hibernating developer
-//! instance answers its HTML wake-up page instead of JSON, so it is recognised by content type plus
-//! text, not by status. Requests forwarded for a caller go to `<instance>/api/now/<path>` and nowhere
-//! else: paths that could climb out (`..`, encoded slashes or dots, empty segments, schemes) are refused.
+//! The answer is classified, never thrown: 401 is "User Not Authenticated"; 403 can come from an ACL
+//! or a business rule; 404 from a wrong path or version (or an ACL); 429 is a rate limit; a
+//! hibernating instance answers its wake-up page (see [`crate::answer`] for reading answers).
 
+use serde::{Deserialize, Serialize};
+use tsify::Tsify;
+
+use crate::answer::{is_hibernation_page, retry_after_seconds, servicenow_error, transport_error};
 use crate::basic::basic_authorization;
 use crate::config::{Auth, ConnectionConfig};
-use crate::error::{Error, ErrorCode, FieldCode, FieldError, server_text};
+use crate::error::{Error, ErrorCode};
 use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
-use crate::http_url::{is_pchar, is_query_char};
-use crate::json;
+use crate::json_limits::answer_object;
 use crate::oauth::token::TokenSet;
 
 /// How a Test Connection ended. The string forms are the stable API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "snake_case")]
 pub enum TestCode {
     /// The Table API answered with rows: everything is right.
     Ok,
@@ -47,6 +48,21 @@ pub enum TestCode {
 }
 
 impl TestCode {
+    /// Every code.
+    pub const ALL: [TestCode; 11] = [
+        Self::Ok,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::Hibernating,
+        Self::RateLimited,
+        Self::Unreachable,
+        Self::ServerError,
+        Self::UnexpectedResponse,
+        Self::ReauthorizationRequired,
+        Self::InvalidConfig,
+    ];
+
     /// The stable string form.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,20 +82,26 @@ impl TestCode {
 }
 
 /// The outcome of Test Connection, for a person and for code.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
 pub struct TestResult {
     /// Whether the connection works.
     pub ok: bool,
     /// The classification.
     pub code: TestCode,
     /// The HTTP status, when an answer came.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// What happened.
     pub message: String,
     /// What to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     /// For `rate_limited`: seconds to wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u64>,
+    /// Wall time of the test in milliseconds, when the caller timed it (the JavaScript API does).
+    pub elapsed_ms: u64,
 }
 
 impl TestResult {
@@ -92,6 +114,7 @@ impl TestResult {
             message: message.into(),
             hint: hint.map(str::to_owned),
             retry_after_seconds: None,
+            elapsed_ms: 0,
         }
     }
 
@@ -202,10 +225,7 @@ pub fn classify_test_response(
             Some(HINT_HIBERNATING),
         ));
     }
-    let body = json::parse_object(&response.body);
-    let reason = body
-        .as_ref()
-        .and_then(servicenow_error)
+    let reason = servicenow_error(&response.body)
         .map(|(message, detail)| match detail {
             Some(detail) => format!(": {message} ({detail})"),
             None => format!(": {message}"),
@@ -213,7 +233,7 @@ pub fn classify_test_response(
         .unwrap_or_default();
     let basic = matches!(config.auth, Auth::Basic(_));
     let result = match status {
-        200..=299 => match body.as_ref().filter(|b| json::has(b, "result")) {
+        200..=299 => match answer_object::<TableAnswer>(&response.body).filter(|a| a.result) {
             Some(_) => TestResult::failed(
                 TestCode::Ok,
                 format!(
@@ -314,189 +334,26 @@ pub fn process_test_answer(
     }
 }
 
-/// `message` and `detail` of ServiceNow's error JSON.
-pub(crate) fn servicenow_error(body: &json::Object) -> Option<(String, Option<String>)> {
-    let error = json::object(body, "error")?;
-    let message = json::string(error, "message").map(server_text)?;
-    let detail = json::string(error, "detail")
-        .map(server_text)
-        .filter(|d| !d.is_empty());
-    Some((message, detail))
+/// The Table API's answer: an object with a `result` member (of any value).
+#[derive(Deserialize)]
+struct TableAnswer {
+    #[serde(default, deserialize_with = "present")]
+    result: bool,
 }
 
-/// Whether the answer is the hibernating instance's HTML page.
-pub fn is_hibernation_page(response: &HttpResponse) -> bool {
-    const SCAN_BYTES: usize = 64 * 1024;
-    const WORD: &[u8] = b"hibernating";
-    let html = response.media_type().ends_with("html");
-    let head = response.body.get(..SCAN_BYTES).unwrap_or(&response.body);
-    html && head
-        .windows(WORD.len())
-        .any(|window| window.eq_ignore_ascii_case(WORD))
-}
-
-/// Seconds to wait after a 429: `Retry-After` (delta-seconds), else `X-RateLimit-Reset` (epoch seconds).
-pub fn retry_after_seconds(response: &HttpResponse, now_ms: u64) -> Option<u64> {
-    let number = |name: &str| response.header(name)?.trim().parse::<u64>().ok();
-    number("retry-after")
-        .or_else(|| number("x-ratelimit-reset").map(|reset| reset.saturating_sub(now_ms / 1000)))
-}
-
-/// The error for a request that got no answer.
-pub(crate) fn transport_error(error: TransportError, target: &str, timeout_ms: u32) -> Error {
-    match error {
-        TransportError::Network => Error::new(
-            ErrorCode::NetworkError,
-            format!("Could not reach {target} (connection failed)."),
-        ),
-        TransportError::Timeout => Error::new(
-            ErrorCode::Timeout,
-            format!("No answer from {target} within {timeout_ms} ms."),
-        ),
-    }
-}
-
-/// The URL for a request a caller forwards to the instance: `<instance>/api/now/<path>[?<query>]`.
-/// `path` is what follows `/api/now/`, such as `table/incident` or `v2/table/incident/<sys_id>`.
-pub fn api_request_url(
-    config: &ConnectionConfig,
-    path: &str,
-    query: Option<&str>,
-) -> Result<String, Error> {
-    check_api_path(path)?;
-    let mut url = format!("{}/api/now/{path}", config.instance_url);
-    if let Some(query) = query.filter(|q| !q.is_empty()) {
-        // `^` joins ServiceNow encoded-query terms and is commonly sent unescaped.
-        let valid = query.len() <= 8192 && query.bytes().all(|b| is_query_char(b) || b == b'^');
-        if !valid {
-            return Err(FieldError::new(
-                "query",
-                FieldCode::InvalidApiRequestPath,
-                "The query string contains characters that must be percent-encoded.",
-            )
-            .into());
-        }
-        url.push('?');
-        url.push_str(query);
-    }
-    Ok(url)
-}
-
-fn check_api_path(path: &str) -> Result<(), Error> {
-    let refuse = |why: &str| -> Result<(), Error> {
-        Err(FieldError::new(
-            "path",
-            FieldCode::InvalidApiRequestPath,
-            format!("API path {why}; it must stay below /api/now/."),
-        )
-        .into())
-    };
-    if path.is_empty() {
-        return refuse("is empty");
-    }
-    if path.len() > 2048 {
-        return refuse("is too long");
-    }
-    for segment in path.split('/') {
-        if segment.is_empty() {
-            return refuse("has an empty segment (//)");
-        }
-        let Some(decoded) = percent_decode(segment) else {
-            return refuse("has an invalid percent escape or character");
-        };
-        if decoded == "." || decoded == ".." {
-            return refuse("contains a dot segment");
-        }
-        // `%25` followed by an escape of a dot, slash or backslash: harmless for a server that
-        // decodes once, a traversal for one that decodes twice.
-        let double_encoded = segment.as_bytes().windows(5).any(|w| {
-            w.get(..3) == Some(b"%25".as_slice())
-                && matches!(
-                    w.get(3..).map(<[u8]>::to_ascii_lowercase).as_deref(),
-                    Some(b"2e" | b"2f" | b"5c")
-                )
-        });
-        if double_encoded {
-            return refuse("contains a double-encoded dot, slash or backslash");
-        }
-        if decoded
-            .chars()
-            .any(|c| matches!(c, '/' | '\\' | ':') || c.is_control())
-        {
-            return refuse("contains an encoded slash, backslash, colon or control character");
-        }
-    }
-    Ok(())
-}
-
-/// Decodes `%XX` escapes of a segment made of RFC 3986 `pchar`s; `None` when it is not one. (A `:`
-/// passes here and is refused after decoding, with its encoded form.)
-fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let text = core::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(text, 16).ok()?);
-            i += 3;
-        } else if is_pchar(b) {
-            out.push(b);
-            i += 1;
-        } else {
-            return None;
-        }
-    }
-    String::from_utf8(out).ok()
+/// `true` for a member that is there, whatever its value.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ConnectionInput, ValidateOptions, validate};
-    use crate::secret::Secret;
-
-    const NOW: u64 = 1_700_000_000_000;
-
-    fn basic() -> ConnectionConfig {
-        validate(
-            &ConnectionInput {
-                base_url: Some("https://dev1.service-now.com/api/now/v2".to_owned()),
-                auth_type: Some("basic".to_owned()),
-                username: Some("admin".to_owned()),
-                password: Some(Secret::new("pw")),
-                ..ConnectionInput::default()
-            },
-            ValidateOptions::default(),
-        )
-        .unwrap()
-    }
-
-    fn oauth() -> ConnectionConfig {
-        validate(
-            &ConnectionInput {
-                base_url: Some("https://dev1.service-now.com/api/now".to_owned()),
-                auth_type: Some("oauth2".to_owned()),
-                client_id: Some("id".to_owned()),
-                client_secret: Some(Secret::new("secret")),
-                ..ConnectionInput::default()
-            },
-            ValidateOptions::default(),
-        )
-        .unwrap()
-    }
+    use crate::error::FieldCode;
+    use crate::test_fixtures::{NOW, basic_config as basic, oauth_config as oauth, token_set};
 
     fn tokens() -> TokenSet {
-        TokenSet {
-            access_token: Secret::new("AT"),
-            refresh_token: None,
-            token_type: "Bearer".to_owned(),
-            scope: None,
-            issued_at_ms: NOW,
-            expires_at_ms: None,
-            refresh_expires_at_ms: None,
-        }
+        token_set("AT", None)
     }
 
     fn response(status: u16, content_type: &str, body: &str) -> HttpResponse {
@@ -693,60 +550,36 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_urls_stay_below_api_now() {
-        let config = basic();
-        assert_eq!(
-            api_request_url(
-                &config,
-                "table/incident",
-                Some("sysparm_limit=1&sysparm_query=active=true^priority=1")
-            )
-            .unwrap(),
-            "https://dev1.service-now.com/api/now/table/incident?sysparm_limit=1&sysparm_query=active=true^priority=1"
-        );
-        assert_eq!(
-            api_request_url(&config, "v2/table/incident/0123abc", None).unwrap(),
-            "https://dev1.service-now.com/api/now/v2/table/incident/0123abc"
-        );
-        assert_eq!(
-            api_request_url(&config, "table/x%20y", Some("")).unwrap(),
-            "https://dev1.service-now.com/api/now/table/x%20y"
-        );
-        for bad in [
-            "",
-            "../../evil",
-            "table/../../x",
-            "table/%2e%2e/x",
-            "table/%2E./x",
-            "table/.",
-            "table//x",
-            "/table/x",
-            "table/x/",
-            "table%2fx",
-            "table%5Cx",
-            "table\\x",
-            "https://evil.example/x",
-            "http:%2F%2Fevil.example",
-            "table/x%0d%0aHost:evil",
-            "table/x%",
-            "table/x%zz",
-            "table/%252e%252e%252fx",
-            "table/%252F",
-            "table/x%255Cy",
-            "table/x y",
-            "table/é",
-            "table/x?y",
-            "table/x#y",
-        ] {
-            let error = api_request_url(&config, bad, None).unwrap_err();
-            assert_eq!(error.code.as_str(), "invalid_api_request_path", "{bad}");
-            assert_eq!(error.field, Some("path"));
-        }
-        for bad_query in ["a=1#frag", "a=<b>", "a=\r\n", "a= b"] {
-            assert!(
-                api_request_url(&config, "table/x", Some(bad_query)).is_err(),
-                "{bad_query}"
+    fn results_serialise_as_the_javascript_api_describes() {
+        for code in TestCode::ALL {
+            assert_eq!(
+                serde_json::to_string(&code).unwrap(),
+                format!("\"{}\"", code.as_str())
             );
+        }
+        let result = TestResult {
+            status: Some(429),
+            retry_after_seconds: Some(3),
+            elapsed_ms: 12,
+            ..TestResult::failed(TestCode::RateLimited, "No \"access\".", None)
+        };
+        assert_eq!(
+            serde_json::to_string(&result).unwrap(),
+            r#"{"ok":false,"code":"rate_limited","status":429,"message":"No \"access\".","retryAfterSeconds":3,"elapsedMs":12}"#
+        );
+    }
+
+    #[test]
+    fn table_answers_need_a_result_member() {
+        for body in [
+            r#"{"result":null}"#,
+            r#"{"result":[]}"#,
+            r#"{"x":1,"result":{}}"#,
+        ] {
+            assert!(classify(&basic(), &response(200, JSON, body)).ok, "{body}");
+        }
+        for body in [r#"["result"]"#, r#"{"results":[]}"#, "result"] {
+            assert!(!classify(&basic(), &response(200, JSON, body)).ok, "{body}");
         }
     }
 

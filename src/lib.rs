@@ -5,10 +5,16 @@
 //! - [`basic`]: the RFC 7617 `Authorization` header.
 //! - [`oauth`]: authorization request with PKCE and state, callback parsing, code exchange and refresh,
 //!   and the policy that says when tokens need refreshing.
-//! - [`instance`]: Test Connection and its classification, requests forwarded to the REST API.
+//! - [`instance`]: Test Connection and its classification, the `Authorization` header.
+//! - [`rest_path`]: URLs of requests forwarded to the REST API, kept below `/api/`.
 //! - [`seal`]: AES-256-GCM sealing of secrets and tokens at rest, with key rotation.
 //! - [`http`]: requests and responses as data; an [`HttpClient`] sends them (in the JavaScript package,
-//!   the platform's `fetch`).
+//!   `fetch`).
+//! - [`answer`]: reading what an instance answers anywhere: error JSON, hibernation, rate limits.
+//! - [`error`], [`secret`]: stable error codes; secrets that never print.
+//!
+//! JSON is read and written with serde and serde_json, URLs with the `url` crate (the WHATWG standard
+//! `fetch` follows). The layers and seams are described in `docs/architecture.md`.
 //!
 //! The core does no I/O of its own: it builds requests and reads answers, and the only `await` of each
 //! operation is the send. Errors carry stable codes ([`ErrorCode`], [`FieldCode`]) and never secrets.
@@ -29,40 +35,44 @@
     )
 )]
 
+mod address;
+pub mod answer;
 pub mod basic;
 pub mod config;
 mod encoding;
 pub mod error;
+mod field;
 pub mod http;
-mod http_url;
 pub mod instance;
-mod json;
+mod json_limits;
 pub mod oauth;
 mod random;
+pub mod rest_path;
 pub mod seal;
 pub mod secret;
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-mod wire;
+#[cfg(test)]
+mod test_fixtures;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
 
 pub use basic::basic_authorization;
 pub use config::{
-    Auth, BasicCredentials, ClientAuthentication, ConnectionConfig, ConnectionInput, OAuthClient,
-    ValidateOptions, validate,
+    Auth, BasicCredentials, ClientAuthentication, ConnectionConfig, ConnectionInput,
+    NormalizedConfig, NormalizedConnection, OAuthClient, ValidateOptions, ValidationResult,
+    validate,
 };
 pub use error::{Error, ErrorCode, FieldCode, FieldError};
 pub use http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 pub use instance::{
-    TestCode, TestResult, api_request_url, authorization_header, process_test_answer,
-    test_connection,
+    TestCode, TestResult, authorization_header, process_test_answer, test_connection,
 };
 pub use oauth::authorize::{AuthorizationParams, AuthorizationRequest, authorization_request};
 pub use oauth::callback::{Callback, parse_callback};
-pub use oauth::lifecycle::{TokenStatus, TokenSummary, token_status, token_summary};
+pub use oauth::lifecycle::{TokenStatus, TokenSummary, TokenTimes, token_status, token_summary};
 pub use oauth::token::{
     CodeGrant, Grant, TokenSet, exchange_code, process_token_answer, refresh_tokens,
 };
+pub use rest_path::{api_request_url, rest_api_url};
 pub use seal::Keyring;
 pub use secret::Secret;

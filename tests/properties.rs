@@ -117,6 +117,39 @@ proptest! {
         }
     }
 
+    /// Settings JSON with members of any type reads without failing: a string member is kept, any
+    /// other type is one more field error, and validation then reports only known fields.
+    #[test]
+    fn settings_json_reads_members_of_any_type(
+        values in prop::collection::vec(prop_oneof![
+            any::<String>().prop_map(|s| json_string(&s)),
+            any::<i32>().prop_map(|n| n.to_string()),
+            any::<bool>().prop_map(|b| b.to_string()),
+            Just("null".to_owned()),
+            Just("[1,{\"a\":[]}]".to_owned()),
+            Just("{\"x\":\"y\"}".to_owned()),
+        ], FIELDS.len()),
+    ) {
+        let members: Vec<String> = FIELDS.iter().zip(&values).map(|(field, value)| format!("\"{field}\":{value}")).collect();
+        let text = format!("{{{}}}", members.join(","));
+        let input = ConnectionInput::from_json(&text).unwrap();
+        for (field, value) in FIELDS.iter().zip(&values) {
+            let numeric = matches!(*field, "refreshTokenLifetimeSeconds" | "timeoutMs");
+            let expected_wrong = match value.as_bytes().first() {
+                Some(b'"') => numeric,
+                Some(b'n') => false,
+                Some(b'-' | b'0'..=b'9') => !numeric,
+                _ => true,
+            };
+            prop_assert_eq!(input.wrong_types.contains(field), expected_wrong, "{} = {}", field, value);
+        }
+        if let Err(errors) = validate(&input, ValidateOptions::default()) {
+            for error in &errors {
+                prop_assert!(FIELDS.contains(&error.field), "{}", error.field);
+            }
+        }
+    }
+
     /// Base URLs assembled from valid parts validate, and their normal form is a fixed point.
     #[test]
     fn valid_base_urls_normalise_idempotently(
@@ -271,10 +304,10 @@ proptest! {
     /// Basic credentials decode to exactly the user name and password.
     #[test]
     fn basic_headers_round_trip(username in "[^:\\x00-\\x1f\\x7f-\\x9f]{1,40}", password in "[^\\x00-\\x1f\\x7f-\\x9f]{0,40}") {
-        use base64ct::Encoding as _;
+        use base64::Engine as _;
         let header = basic_authorization(&username, &password).unwrap();
         let encoded = header.strip_prefix("Basic ").unwrap();
-        let decoded = String::from_utf8(base64ct::Base64::decode_vec(encoded).unwrap()).unwrap();
+        let decoded = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded).unwrap()).unwrap();
         prop_assert_eq!(decoded, format!("{username}:{password}"));
     }
 }

@@ -1,41 +1,207 @@
 //! `Connection`: settings validated once, then used for any number of operations.
 //!
-//! Validating settings on every call costs more than most operations themselves, so a server that
-//! keeps a connection around (the worker's Durable Object, a page's editor) prepares it once. The
-//! package's entry module builds its functional API (`exchangeCode(settings, …)` and the rest) on
-//! a short-lived `Connection`, and adds the `fetch`-based methods to the class it exports.
+//! Validating settings costs more than most operations themselves, so a server that keeps a
+//! connection around (the worker's Durable Object, a page's editor) prepares it once; the functional
+//! API runs each call on a connection made for it. The configuration sits in an `Rc`, so that the
+//! network operations, which are promises that outlive the call, hold it without borrowing the
+//! JavaScript object (which may be freed meanwhile).
 
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use serde::Serialize;
+use tsify::Tsify;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
 
-use super::convert::{read, read_response, string_arg, write};
-use super::{JsResult, config_from, run, time};
-use crate::config::ConnectionConfig;
+use super::boundary::{
+    error_to_js, json_text, member, now, optional_string_arg, read_response, string_arg, time,
+    to_js,
+};
+use super::fetch::FetchClient;
+use crate::config::{ConnectionConfig, ConnectionInput, validate_for_use};
 use crate::error::Error;
+use crate::field::wrong_type;
+use crate::http::HttpRequest;
 use crate::instance::TestResult;
-use crate::json::ObjectWriter;
-use crate::oauth::token::{Grant, TokenSet};
-use crate::wire;
+use crate::oauth::authorize::AuthorizationParams;
+use crate::oauth::token::{CodeGrant, Grant, TokenSet};
 
-/// Validated connection settings.
-#[wasm_bindgen]
-pub struct Connection {
-    config: ConnectionConfig,
+#[wasm_bindgen(typescript_custom_section)]
+const OPTIONS_TYPE: &str = r#"
+/** Options of a `Connection` and of the functional network operations. */
+export interface ConnectionOptions {
+  /**
+   * Sends the requests instead of the global `fetch`, called as `fetch(url, init)` with `method`,
+   * `headers`, `body`, `redirect: "manual"` and an abort `signal` in `init`.
+   */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+}
+"#;
+
+/// `testConnectionRequest`'s answer: a request to send, or the result when there is nothing to send.
+#[derive(Serialize, Tsify)]
+#[serde(untagged)]
+pub(crate) enum TestConnectionStart {
+    /// Send this, then give the answer to `processTestResponse`.
+    Request {
+        /// The request.
+        #[tsify(type = "HttpRequestData")]
+        request: HttpRequest,
+    },
+    /// Nothing to send (no token, invalid settings): this is the result.
+    Result {
+        /// The result.
+        result: TestResult,
+    },
 }
 
+/// Runs `operation` and turns its error into a thrown `ConnectionError`.
+pub(crate) fn run<T>(operation: impl FnOnce() -> Result<T, Error>) -> Result<T, JsValue> {
+    operation().map_err(|error| error_to_js(&error))
+}
+
+/// Validated settings from a JavaScript value.
+pub(crate) fn config_from(settings: &JsValue) -> Result<ConnectionConfig, Error> {
+    validate_for_use(&ConnectionInput::from_json(&json_text(
+        settings, "settings",
+    )?)?)
+}
+
+/// The `fetch` of `{ fetch? }`, when given.
+pub(crate) fn client_from(options: &JsValue) -> Result<FetchClient, Error> {
+    let fetch = member(options, "fetch");
+    if fetch.is_undefined() || fetch.is_null() {
+        return Ok(FetchClient::default());
+    }
+    fetch
+        .dyn_into::<Function>()
+        .map(|fetch| FetchClient { fetch: Some(fetch) })
+        .map_err(|_| wrong_type("fetch").into())
+}
+
+/// A token set argument, or `None` for `null`/`undefined`.
 fn tokens_from(value: &JsValue) -> Result<Option<TokenSet>, Error> {
-    wire::tokens(&read(value, "tokens")?)
+    TokenSet::from_json(&json_text(value, "tokens")?)
+}
+
+fn required_tokens_from(value: &JsValue) -> Result<TokenSet, Error> {
+    tokens_from(value)?.ok_or_else(|| wrong_type("tokens").into())
+}
+
+/// `exchangeCode`: the grant is read now; the promise rejects with a `ConnectionError`.
+pub(crate) fn exchange_code(
+    config: Rc<ConnectionConfig>,
+    client: FetchClient,
+    grant: &JsValue,
+) -> Promise {
+    let grant = match json_text(grant, "grant").and_then(|text| CodeGrant::from_json(&text)) {
+        Ok(grant) => grant,
+        Err(error) => return Promise::reject(&error_to_js(&error)),
+    };
+    future_to_promise(async move {
+        crate::oauth::token::exchange_code(&client, &config, &grant, now())
+            .await
+            .map(|tokens| to_js(&tokens))
+            .map_err(|error| error_to_js(&error))
+    })
+}
+
+/// `refreshTokens`: the token set is read now; the promise rejects with a `ConnectionError`.
+pub(crate) fn refresh_tokens(
+    config: Rc<ConnectionConfig>,
+    client: FetchClient,
+    tokens: &JsValue,
+) -> Promise {
+    let tokens = match required_tokens_from(tokens) {
+        Ok(tokens) => tokens,
+        Err(error) => return Promise::reject(&error_to_js(&error)),
+    };
+    future_to_promise(async move {
+        crate::oauth::token::refresh_tokens(&client, &config, &tokens, now())
+            .await
+            .map(|tokens| to_js(&tokens))
+            .map_err(|error| error_to_js(&error))
+    })
+}
+
+/// `testConnection`: never rejects; every failure is a result.
+pub(crate) fn test_connection(
+    config: Result<Rc<ConnectionConfig>, Error>,
+    client: FetchClient,
+    tokens: &JsValue,
+) -> Promise {
+    let started_at = now();
+    let prepared = config.and_then(|config| Ok((config, tokens_from(tokens)?)));
+    future_to_promise(async move {
+        let result = match prepared {
+            Ok((config, tokens)) => {
+                crate::instance::test_connection(&client, &config, tokens.as_ref(), started_at)
+                    .await
+            }
+            Err(error) => TestResult::from_error(&error),
+        };
+        Ok(to_js(&TestResult {
+            elapsed_ms: now().saturating_sub(started_at),
+            ..result
+        }))
+    })
+}
+
+/// The Test Connection request, or the result when there is nothing to send.
+pub(crate) fn test_connection_start(
+    config: Result<&ConnectionConfig, Error>,
+    tokens: &JsValue,
+) -> JsValue {
+    let request = config.and_then(|config| {
+        crate::instance::test_connection_request(config, tokens_from(tokens)?.as_ref())
+    });
+    to_js(&match request {
+        Ok(request) => TestConnectionStart::Request { request },
+        Err(error) => TestConnectionStart::Result {
+            result: TestResult::from_error(&error),
+        },
+    })
+}
+
+/// Classifies an answer to the Test Connection request; `startedAt` gives `elapsedMs`.
+pub(crate) fn process_test_response(
+    config: Result<&ConnectionConfig, Error>,
+    response: &JsValue,
+    started_at: &JsValue,
+) -> JsValue {
+    let now = now();
+    let result = match config {
+        Ok(config) => crate::instance::process_test_answer(config, read_response(response), now),
+        Err(error) => TestResult::from_error(&error),
+    };
+    to_js(&TestResult {
+        elapsed_ms: now.saturating_sub(time(started_at)),
+        ..result
+    })
+}
+
+/// Validated connection settings, for any number of operations. The constructor throws an
+/// `invalid_config` `ConnectionError` listing every problem.
+#[wasm_bindgen]
+pub struct Connection {
+    config: Rc<ConnectionConfig>,
+    client: FetchClient,
 }
 
 #[wasm_bindgen]
 impl Connection {
-    /// Validates `settings`; throws an `invalid_config` error listing every problem.
+    /// Validates `settings`; `options.fetch` replaces the global `fetch` for this connection.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ConnectionOptions")] options: JsValue,
     ) -> Result<Connection, JsValue> {
         run(|| {
             Ok(Connection {
-                config: config_from(&settings)?,
+                config: Rc::new(config_from(&settings)?),
+                client: client_from(&options)?,
             })
         })
     }
@@ -43,7 +209,7 @@ impl Connection {
     /// The normalised settings, without secrets.
     #[wasm_bindgen(getter, unchecked_return_type = "NormalizedConfig")]
     pub fn config(&self) -> JsValue {
-        write(&wire::normalized_config(&self.config))
+        to_js(&self.config.normalized())
     }
 
     /// The authorization URL with `state` and a PKCE S256 challenge, plus the values to keep.
@@ -51,12 +217,41 @@ impl Connection {
     pub fn authorization_request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "AuthorizationOptions")] options: JsValue,
-    ) -> JsResult {
+    ) -> Result<JsValue, JsValue> {
         run(|| {
-            let params = wire::authorization_params(&read(&options, "options")?)?;
+            let params = AuthorizationParams::from_json(&json_text(&options, "options")?)?;
             let request = crate::oauth::authorize::authorization_request(&self.config, &params)?;
-            Ok(write(&wire::authorization_request(&request)))
+            Ok(to_js(&request))
         })
+    }
+
+    /// Exchanges an authorization code for tokens at the token endpoint. Rejects with a
+    /// `ConnectionError`.
+    #[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
+    pub fn exchange_code(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CodeGrant")] grant: JsValue,
+    ) -> Promise {
+        exchange_code(Rc::clone(&self.config), self.client.clone(), &grant)
+    }
+
+    /// Refreshes tokens; the refresh token and its deadline carry over unless a new one is issued.
+    /// Rejects with a `ConnectionError`.
+    #[wasm_bindgen(js_name = refreshTokens, unchecked_return_type = "Promise<TokenSet>")]
+    pub fn refresh_tokens(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "TokenSet")] tokens: JsValue,
+    ) -> Promise {
+        refresh_tokens(Rc::clone(&self.config), self.client.clone(), &tokens)
+    }
+
+    /// Test Connection: reads one row of sys_db_object and classifies the answer. Never rejects.
+    #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<TestResult>")]
+    pub fn test_connection(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] tokens: JsValue,
+    ) -> Promise {
+        test_connection(Ok(Rc::clone(&self.config)), self.client.clone(), &tokens)
     }
 
     /// The code-exchange request as data (the first half of `exchangeCode`).
@@ -64,11 +259,11 @@ impl Connection {
     pub fn code_exchange_request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "CodeGrant")] grant: JsValue,
-    ) -> JsResult {
+    ) -> Result<JsValue, JsValue> {
         run(|| {
-            let grant = wire::code_grant(&read(&grant, "grant")?)?;
+            let grant = CodeGrant::from_json(&json_text(&grant, "grant")?)?;
             let request = crate::oauth::token::code_exchange_request(&self.config, &grant)?;
-            Ok(write(&wire::request(&request)))
+            Ok(to_js(&request))
         })
     }
 
@@ -77,11 +272,11 @@ impl Connection {
     pub fn refresh_request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "TokenSet")] tokens: JsValue,
-    ) -> JsResult {
+    ) -> Result<JsValue, JsValue> {
         run(|| {
-            let tokens = tokens_from(&tokens)?.ok_or_else(|| wire::unreadable("tokens"))?;
+            let tokens = required_tokens_from(&tokens)?;
             let request = crate::oauth::token::refresh_request_for(&self.config, &tokens)?;
-            Ok(write(&wire::request(&request)))
+            Ok(to_js(&request))
         })
     }
 
@@ -93,13 +288,13 @@ impl Connection {
         grant: JsValue,
         #[wasm_bindgen(unchecked_param_type = "HttpResponseData")] response: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] requested_at: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "TokenSet | null | undefined")] previous: JsValue,
-    ) -> JsResult {
+        #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] previous: JsValue,
+    ) -> Result<JsValue, JsValue> {
         run(|| {
             let grant = match grant.as_string().as_deref() {
                 Some("authorization_code") => Grant::AuthorizationCode,
                 Some("refresh_token") => Grant::RefreshToken,
-                _ => return Err(wire::unreadable("grant")),
+                _ => return Err(wrong_type("grant").into()),
             };
             let previous = tokens_from(&previous)?;
             let tokens = crate::oauth::token::process_token_answer(
@@ -109,7 +304,7 @@ impl Connection {
                 time(&requested_at),
                 previous.as_ref(),
             )?;
-            Ok(write(&wire::token_set(&tokens)))
+            Ok(to_js(&tokens))
         })
     }
 
@@ -118,19 +313,9 @@ impl Connection {
     #[wasm_bindgen(js_name = testConnectionRequest, unchecked_return_type = "TestConnectionStart")]
     pub fn test_connection_request(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "TokenSet | null | undefined")] tokens: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] tokens: JsValue,
     ) -> JsValue {
-        let request = tokens_from(&tokens).and_then(|tokens| {
-            crate::instance::test_connection_request(&self.config, tokens.as_ref())
-        });
-        let (key, json) = match request {
-            Ok(request) => ("request", wire::request(&request)),
-            Err(error) => (
-                "result",
-                wire::test_result(&TestResult::from_error(&error), 0),
-            ),
-        };
-        write(&ObjectWriter::new().raw(key, &json).finish())
+        test_connection_start(Ok(&self.config), &tokens)
     }
 
     /// Classifies the answer to the Test Connection request (the second half of `testConnection`);
@@ -141,25 +326,16 @@ impl Connection {
         #[wasm_bindgen(unchecked_param_type = "HttpResponseData")] response: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] started_at: JsValue,
     ) -> JsValue {
-        let now = time(&JsValue::UNDEFINED);
-        let result =
-            crate::instance::process_test_answer(&self.config, read_response(&response), now);
-        write(&wire::test_result(
-            &result,
-            now.saturating_sub(time(&started_at)),
-        ))
+        process_test_response(Ok(&self.config), &response, &started_at)
     }
 
     /// The `Authorization` header value for a request to the instance (`Basic …` or `Bearer …`).
     #[wasm_bindgen(js_name = authorizationHeader)]
     pub fn authorization_header(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "TokenSet | null | undefined")] tokens: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] tokens: JsValue,
     ) -> Result<String, JsValue> {
-        run(|| {
-            let tokens = tokens_from(&tokens)?;
-            crate::instance::authorization_header(&self.config, tokens.as_ref())
-        })
+        run(|| crate::instance::authorization_header(&self.config, tokens_from(&tokens)?.as_ref()))
     }
 
     /// `<instance>/api/now/<path>[?query]`, refusing any path that could leave `/api/now/`.
@@ -167,16 +343,31 @@ impl Connection {
     pub fn api_request_url(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string | undefined")] query: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] query: JsValue,
     ) -> Result<String, JsValue> {
         run(|| {
-            let path = string_arg(&path, "path")?;
-            let query = if query.is_undefined() || query.is_null() {
-                None
-            } else {
-                Some(string_arg(&query, "query")?)
-            };
-            crate::instance::api_request_url(&self.config, &path, query.as_deref())
+            crate::rest_path::api_request_url(
+                &self.config,
+                &string_arg(&path, "path")?,
+                optional_string_arg(&query, "query")?.as_deref(),
+            )
+        })
+    }
+
+    /// `<instance>/api/<namespace>/<path>[?query]` for any REST namespace (`now/table/incident`,
+    /// `sn_sc/servicecatalog/items`), refusing any path that could leave `/api/`.
+    #[wasm_bindgen(js_name = restApiUrl)]
+    pub fn rest_api_url(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] query: JsValue,
+    ) -> Result<String, JsValue> {
+        run(|| {
+            crate::rest_path::rest_api_url(
+                &self.config,
+                &string_arg(&path, "path")?,
+                optional_string_arg(&query, "query")?.as_deref(),
+            )
         })
     }
 

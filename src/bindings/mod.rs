@@ -1,75 +1,66 @@
 //! The JavaScript API of the package (`pkg/`), as `#[wasm_bindgen]` exports.
 //!
 //! Each export is one whole operation: its arguments cross the boundary once, as JSON text, and its
-//! result once (`convert.rs`, `wire.rs`); the TypeScript types of `types.d.ts` describe every shape.
-//! Functions throw `ConnectionError`s, except `validateConfig` and the Test Connection pair, whose
-//! failures are their results.
-//!
-//! Network operations are request/process pairs: the core builds the request as data and reads the
-//! answer, and the package's entry module (`index.js`) sends it with the platform's `fetch` in
-//! between: the one `await` of each operation. Keeping that await in JavaScript spares the wasm an
-//! async runtime, about a fifth of its size.
+//! result once (`boundary.rs`). The TypeScript declarations of the shapes come from the Rust types
+//! (`tsify` derives next to them); the few shapes that are not JSON (`HttpResponseData`, which carries
+//! bytes, and the options holding a `fetch` function) are declared here and in `connection.rs`.
+//! Functions throw `ConnectionError`s, except `validateConfig` and the Test Connection functions, whose
+//! failures are their results. `exchangeCode`, `refreshTokens` and `testConnection` are async: they
+//! send through `fetch` (`fetch.rs`) and return promises.
 
+mod boundary;
 mod connection;
-mod convert;
+mod fetch;
 
+use std::rc::Rc;
+
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use crate::config::{ConnectionConfig, ValidateOptions, validate};
-use crate::error::Error;
+use crate::config::{ConnectionInput, ValidateOptions, ValidationResult, validate};
+use crate::error::{Error, ErrorCode, server_text};
+use crate::field::wrong_type;
 use crate::instance::TestResult;
-use crate::oauth::lifecycle::TokenStatus;
+use crate::json_limits::{Shape, argument};
+use crate::oauth::lifecycle::{TokenStatus, TokenTimes};
 use crate::seal::Keyring as CoreKeyring;
-use crate::wire;
-use convert::{error_to_js, read, read_response, string_arg, write};
+use boundary::{
+    error_to_js, json_text, member, optional_string_arg, read_response, string_arg, time, to_js,
+};
+pub use connection::Connection;
+use connection::{client_from, config_from, run};
 
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &str = include_str!("types.d.ts");
-
-type JsResult = Result<JsValue, JsValue>;
-
-/// Milliseconds since the epoch: the caller's clock when given (tests, replays), else `Date.now()`.
-fn time(value: &JsValue) -> u64 {
-    let ms = value.as_f64().unwrap_or_else(js_sys::Date::now);
-    // Bounded below 2^53, so the cast is exact after truncation.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    if (0.0..9.0e15).contains(&ms) {
-        ms as u64
-    } else {
-        0
-    }
-}
-
-/// Validates settings for an operation; a failure is an `invalid_config` error with every problem.
-fn config_from(value: &JsValue) -> Result<ConnectionConfig, Error> {
-    let input = wire::connection_input(&read(value, "settings")?);
-    validate(&input, ValidateOptions::default()).map_err(Error::invalid_config)
-}
-
-/// Runs `operation` and turns its error into a thrown `ConnectionError`.
-fn run<T>(operation: impl FnOnce() -> Result<T, Error>) -> Result<T, JsValue> {
-    operation().map_err(|error| error_to_js(&error))
-}
+const RESPONSE_TYPE: &str = r#"
+/**
+ * What came back: the status, the headers the core reads (lower-case names: `content-type`,
+ * `retry-after`, `x-ratelimit-reset`) and the body; or why nothing came back.
+ */
+export type HttpResponseData =
+  | { status: number; headers: Record<string, string>; body: Uint8Array | string }
+  | { transportError: "network" | "timeout" };
+"#;
 
 /// Checks connection settings and reports every problem at once. Never throws.
 #[wasm_bindgen(js_name = validateConfig, unchecked_return_type = "ValidationResult")]
 pub fn validate_config(
     #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ValidateOptions | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: JsValue,
 ) -> JsValue {
-    let options = read(&options, "options").map_or_else(
+    let options = json_text(&options, "options").map_or_else(
         |_| ValidateOptions::default(),
-        |o| wire::validate_options(&o),
+        |text| ValidateOptions::from_json(&text),
     );
-    let result = match read(&input, "settings") {
-        Ok(value) => validate(&wire::connection_input(&value), options),
-        Err(error) => Err(vec![crate::error::FieldError::new(
-            "baseUrl",
-            crate::error::FieldCode::InvalidType,
-            error.message,
-        )]),
-    };
-    write(&wire::validation(&result))
+    let result =
+        match json_text(&input, "settings").and_then(|text| ConnectionInput::from_json(&text)) {
+            Ok(input) => validate(&input, options),
+            Err(error) => Err(vec![crate::error::FieldError::new(
+                "baseUrl",
+                crate::error::FieldCode::InvalidType,
+                error.message,
+            )]),
+        };
+    to_js(&ValidationResult::from(&result))
 }
 
 /// `Basic <base64(username:password)>` (RFC 7617, UTF-8). Throws for a user name with `:` or control
@@ -86,16 +77,18 @@ pub fn basic_authorization(
     })
 }
 
+fn token_times(tokens: &JsValue) -> Result<Option<crate::oauth::token::TokenSet>, Error> {
+    TokenTimes::from_json(&json_text(tokens, "tokens")?)
+}
+
 /// `fresh`, `refresh_due` (at most 60 s or 10 % of the lifetime left), `expired` or `reauthorize`.
 #[wasm_bindgen(js_name = tokenStatus, unchecked_return_type = "TokenStatus")]
 pub fn token_status(
-    #[wasm_bindgen(unchecked_param_type = "TokenSet | TokenTimes | null | undefined")]
-    tokens: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number | undefined")] now: JsValue,
-) -> JsResult {
+    #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | TokenTimes | null")] tokens: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "number")] now: JsValue,
+) -> Result<JsValue, JsValue> {
     run(|| {
-        let times = wire::token_times(&read(&tokens, "tokens")?)?;
-        let status = times.map_or(TokenStatus::Reauthorize, |t| {
+        let status = token_times(&tokens)?.map_or(TokenStatus::Reauthorize, |t| {
             crate::oauth::lifecycle::token_status(&t, time(&now))
         });
         Ok(status.as_str().into())
@@ -106,13 +99,14 @@ pub fn token_status(
 #[wasm_bindgen(js_name = tokenSummary, unchecked_return_type = "TokenSummary")]
 pub fn token_summary(
     #[wasm_bindgen(unchecked_param_type = "TokenSet | TokenTimes")] tokens: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number | undefined")] now: JsValue,
-) -> JsResult {
+    #[wasm_bindgen(unchecked_optional_param_type = "number")] now: JsValue,
+) -> Result<JsValue, JsValue> {
     run(|| {
-        let tokens = wire::token_times(&read(&tokens, "tokens")?)?
-            .ok_or_else(|| wire::unreadable("tokens"))?;
-        let summary = crate::oauth::lifecycle::token_summary(&tokens, time(&now));
-        Ok(write(&wire::token_summary(&tokens, &summary)))
+        let tokens = token_times(&tokens)?.ok_or_else(|| Error::from(wrong_type("tokens")))?;
+        Ok(to_js(&crate::oauth::lifecycle::token_summary(
+            &tokens,
+            time(&now),
+        )))
     })
 }
 
@@ -120,19 +114,17 @@ pub fn token_summary(
 /// failed refresh), so that every result is classified the same way.
 #[wasm_bindgen(js_name = testResultFromError, unchecked_return_type = "TestResult")]
 pub fn test_result_from_error(
-    #[wasm_bindgen(unchecked_param_type = "ConnectionError | Error")] error: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Error")] error: JsValue,
 ) -> JsValue {
-    let code = convert::member(&error, "code").as_string();
-    let message = convert::member(&error, "message")
-        .as_string()
-        .unwrap_or_default();
+    let code = member(&error, "code").as_string();
+    let message = member(&error, "message").as_string().unwrap_or_default();
     let mut core_error = Error::new(
         code.as_deref()
-            .and_then(crate::error::ErrorCode::from_code)
-            .unwrap_or(crate::error::ErrorCode::UnexpectedResponse),
-        crate::error::server_text(&message),
+            .and_then(ErrorCode::from_code)
+            .unwrap_or(ErrorCode::UnexpectedResponse),
+        server_text(&message),
     );
-    core_error.status = convert::member(&error, "status")
+    core_error.status = member(&error, "status")
         .as_f64()
         .filter(|s| (100.0..600.0).contains(s))
         // Bounded and truncated, so the cast is exact.
@@ -141,10 +133,10 @@ pub fn test_result_from_error(
             let status = s as u16;
             status
         });
-    core_error.retry_after_seconds = convert::member(&error, "retryAfterSeconds")
+    core_error.retry_after_seconds = member(&error, "retryAfterSeconds")
         .as_f64()
         .map(|s| time(&JsValue::from_f64(s)));
-    write(&wire::test_result(&TestResult::from_error(&core_error), 0))
+    to_js(&TestResult::from_error(&core_error))
 }
 
 /// Whether an answer is a hibernating instance's wake-up page (HTML, not JSON, whatever the status).
@@ -152,17 +144,202 @@ pub fn test_result_from_error(
 pub fn is_hibernation_page(
     #[wasm_bindgen(unchecked_param_type = "HttpResponseData")] response: JsValue,
 ) -> bool {
-    read_response(&response).is_ok_and(|r| crate::instance::is_hibernation_page(&r))
+    read_response(&response).is_ok_and(|r| crate::answer::is_hibernation_page(&r))
 }
 
 /// Parses the query string the instance sent to the redirect URI.
 #[wasm_bindgen(js_name = parseCallback, unchecked_return_type = "CallbackResult")]
-pub fn parse_callback(#[wasm_bindgen(unchecked_param_type = "string")] query: JsValue) -> JsResult {
+pub fn parse_callback(
+    #[wasm_bindgen(unchecked_param_type = "string")] query: JsValue,
+) -> Result<JsValue, JsValue> {
     run(|| {
         let query = string_arg(&query, "query")?;
-        let callback = crate::oauth::callback::parse_callback(&query)?;
-        Ok(write(&wire::callback(&callback)))
+        Ok(to_js(&crate::oauth::callback::parse_callback(&query)?))
     })
+}
+
+/// Runs `use_connection` on a connection made for this one call.
+fn with_settings<T>(
+    settings: &JsValue,
+    use_connection: impl FnOnce(&crate::config::ConnectionConfig) -> Result<T, Error>,
+) -> Result<T, JsValue> {
+    run(|| use_connection(&config_from(settings)?))
+}
+
+/// The authorization URL with `state` and a PKCE S256 challenge, plus the values to keep.
+#[wasm_bindgen(js_name = authorizationRequest, unchecked_return_type = "AuthorizationRequest")]
+pub fn authorization_request(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AuthorizationOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    with_settings(&settings, |config| {
+        let params = crate::oauth::authorize::AuthorizationParams::from_json(&json_text(
+            &options, "options",
+        )?)?;
+        Ok(to_js(&crate::oauth::authorize::authorization_request(
+            config, &params,
+        )?))
+    })
+}
+
+/// The code-exchange request as data (the first half of `exchangeCode`).
+#[wasm_bindgen(js_name = codeExchangeRequest, unchecked_return_type = "HttpRequestData")]
+pub fn code_exchange_request(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CodeGrant")] grant: JsValue,
+) -> Result<JsValue, JsValue> {
+    Connection::new(settings, JsValue::UNDEFINED)?.code_exchange_request(grant)
+}
+
+/// The refresh request as data (the first half of `refreshTokens`).
+#[wasm_bindgen(js_name = refreshRequest, unchecked_return_type = "HttpRequestData")]
+pub fn refresh_request(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TokenSet")] tokens: JsValue,
+) -> Result<JsValue, JsValue> {
+    Connection::new(settings, JsValue::UNDEFINED)?.refresh_request(tokens)
+}
+
+/// Reads the token endpoint's answer (the second half of `exchangeCode` and `refreshTokens`).
+#[wasm_bindgen(js_name = processTokenResponse, unchecked_return_type = "TokenSet")]
+pub fn process_token_response(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"authorization_code\" | \"refresh_token\"")]
+    grant: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HttpResponseData")] response: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] requested_at: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] previous: JsValue,
+) -> Result<JsValue, JsValue> {
+    Connection::new(settings, JsValue::UNDEFINED)?.process_token_response(
+        grant,
+        response,
+        requested_at,
+        previous,
+    )
+}
+
+/// The `Authorization` header value for a request to the instance (`Basic …` or `Bearer …`).
+#[wasm_bindgen(js_name = authorizationHeader)]
+pub fn authorization_header(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] tokens: JsValue,
+) -> Result<String, JsValue> {
+    Connection::new(settings, JsValue::UNDEFINED)?.authorization_header(tokens)
+}
+
+/// `<instance>/api/now/<path>[?query]`, refusing any path that could leave `/api/now/`.
+#[wasm_bindgen(js_name = apiRequestUrl)]
+pub fn api_request_url(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] query: JsValue,
+) -> Result<String, JsValue> {
+    with_settings(&settings, |config| {
+        crate::rest_path::api_request_url(
+            config,
+            &string_arg(&path, "path")?,
+            optional_string_arg(&query, "query")?.as_deref(),
+        )
+    })
+}
+
+/// `<instance>/api/<namespace>/<path>[?query]` for any REST namespace, refusing any path that could
+/// leave `/api/`.
+#[wasm_bindgen(js_name = restApiUrl)]
+pub fn rest_api_url(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] query: JsValue,
+) -> Result<String, JsValue> {
+    with_settings(&settings, |config| {
+        crate::rest_path::rest_api_url(
+            config,
+            &string_arg(&path, "path")?,
+            optional_string_arg(&query, "query")?.as_deref(),
+        )
+    })
+}
+
+/// Whether `iss` from a callback names this connection's authorization server (RFC 9207).
+#[wasm_bindgen(js_name = issuerMatches)]
+pub fn issuer_matches(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
+) -> Result<bool, JsValue> {
+    with_settings(&settings, |config| {
+        Ok(issuer
+            .as_string()
+            .is_some_and(|iss| crate::oauth::callback::issuer_matches(config, &iss)))
+    })
+}
+
+/// Exchanges an authorization code for tokens at the token endpoint. Rejects with a
+/// `ConnectionError`, also for invalid settings.
+#[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
+pub fn exchange_code(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CodeGrant")] grant: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ConnectionOptions")] options: JsValue,
+) -> Promise {
+    match config_from(&settings).and_then(|config| Ok((config, client_from(&options)?))) {
+        Ok((config, client)) => connection::exchange_code(Rc::new(config), client, &grant),
+        Err(error) => Promise::reject(&error_to_js(&error)),
+    }
+}
+
+/// Refreshes tokens; the refresh token and its deadline carry over unless a new one is issued.
+/// Rejects with a `ConnectionError`, also for invalid settings.
+#[wasm_bindgen(js_name = refreshTokens, unchecked_return_type = "Promise<TokenSet>")]
+pub fn refresh_tokens(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TokenSet")] tokens: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ConnectionOptions")] options: JsValue,
+) -> Promise {
+    match config_from(&settings).and_then(|config| Ok((config, client_from(&options)?))) {
+        Ok((config, client)) => connection::refresh_tokens(Rc::new(config), client, &tokens),
+        Err(error) => Promise::reject(&error_to_js(&error)),
+    }
+}
+
+/// Test Connection without a prepared connection; invalid settings are a result too. Never rejects.
+#[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<TestResult>")]
+pub fn test_connection(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] tokens: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ConnectionOptions")] options: JsValue,
+) -> Promise {
+    let client = client_from(&options);
+    let config = config_from(&settings).map(Rc::new);
+    match client {
+        Ok(client) => connection::test_connection(config, client, &tokens),
+        Err(error) => connection::test_connection(Err(error), Default::default(), &tokens),
+    }
+}
+
+/// The Test Connection request for settings, or the result when there is nothing to send.
+#[wasm_bindgen(js_name = testConnectionRequest, unchecked_return_type = "TestConnectionStart")]
+pub fn test_connection_request(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] tokens: JsValue,
+) -> JsValue {
+    connection::test_connection_start(
+        config_from(&settings).as_ref().map_err(Clone::clone),
+        &tokens,
+    )
+}
+
+/// Classifies an answer to the Test Connection request; invalid settings are a result too.
+#[wasm_bindgen(js_name = processTestResponse, unchecked_return_type = "TestResult")]
+pub fn process_test_response(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HttpResponseData")] response: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] started_at: JsValue,
+) -> JsValue {
+    connection::process_test_response(
+        config_from(&settings).as_ref().map_err(Clone::clone),
+        &response,
+        &started_at,
+    )
 }
 
 /// AES-256-GCM sealing keys: the current one and earlier ones still accepted for opening.
@@ -175,21 +352,16 @@ impl Keyring {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "string")] current: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string[] | undefined")] previous: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string[]")] previous: JsValue,
     ) -> Result<Keyring, JsValue> {
         run(|| {
             let current = string_arg(&current, "sealingKey")?;
-            let previous = match read(&previous, "previousSealingKeys")? {
-                crate::json::Value::Null => Vec::new(),
-                crate::json::Value::Array(items) => items
-                    .into_iter()
-                    .map(|item| match item {
-                        crate::json::Value::String(key) => Ok(key),
-                        _ => Err(wire::unreadable("previousSealingKeys")),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-                _ => return Err(wire::unreadable("previousSealingKeys")),
-            };
+            let previous: Vec<String> = argument(
+                &json_text(&previous, "previousSealingKeys")?,
+                "previousSealingKeys",
+                Shape::Array,
+            )?
+            .unwrap_or_default();
             let previous: Vec<&str> = previous.iter().map(String::as_str).collect();
             Ok(Keyring(CoreKeyring::new(&current, &previous)?))
         })
@@ -237,7 +409,7 @@ impl Keyring {
     }
 }
 
-/// Talc instead of the standard library's dlmalloc: about 6 KB less wasm, and faster at the many
-/// small, short-lived allocations these operations make. The module is single-threaded.
+/// Talc instead of the standard library's dlmalloc: smaller wasm, and faster at the many small,
+/// short-lived allocations these operations make. The module is single-threaded.
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

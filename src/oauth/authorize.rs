@@ -6,13 +6,18 @@
 //! client's own defence). The code verifier is 32 random bytes in base64url: 43 characters, the
 //! shortest RFC 7636 allows, with 256 bits of entropy.
 
-use crate::encoding::base64url;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tsify::Tsify;
 
-use crate::config::{ConnectionConfig, UrlRules, check_text, check_url, required};
+use crate::address::{UrlRules, check_url};
+use crate::config::ConnectionConfig;
+use crate::encoding::base64url;
 use crate::error::{Error, ErrorCode, FieldCode, FieldError};
+use crate::field::{check_text, required};
+use crate::json_limits::{Shape, argument};
 use crate::random::random_bytes;
-use crate::secret::Secret;
+use crate::secret::{Secret, serialize_exposed};
 
 /// What the caller of *Generate* supplies.
 #[derive(Clone, Debug, Default)]
@@ -27,14 +32,45 @@ pub struct AuthorizationParams {
     pub state_prefix: Option<String>,
 }
 
+/// What *Generate* supplies, as JavaScript passes it.
+#[derive(Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(rename = "AuthorizationOptions")]
+struct AuthorizationOptionsDocument {
+    /// Absolute https URL of the callback (loopback http with `allowInsecureLoopback`).
+    #[tsify(type = "string")]
+    redirect_uri: Option<String>,
+    /// Space-separated scopes; ServiceNow grants `useraccount` when none is asked for.
+    #[tsify(optional)]
+    scope: Option<String>,
+    /// Routing label for servers with many connections: the state becomes `<statePrefix>.<random>`.
+    #[tsify(optional)]
+    state_prefix: Option<String>,
+}
+
+impl AuthorizationParams {
+    /// Reads `{ redirectUri, scope?, statePrefix? }` from JSON text.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let options = argument::<AuthorizationOptionsDocument>(text, "options", Shape::Object)?;
+        Ok(options.map_or_else(Self::default, |options| Self {
+            redirect_uri: options.redirect_uri.unwrap_or_default(),
+            scope: options.scope,
+            state_prefix: options.state_prefix,
+        }))
+    }
+}
+
 /// The URL to open and the values to keep until the callback.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
 pub struct AuthorizationRequest {
-    /// The authorization URL with all parameters.
+    /// The authorization URL with all parameters: open it in the user's browser.
     pub url: String,
-    /// The state to compare with the callback's.
+    /// The state to keep and compare with the callback's.
     pub state: String,
-    /// The PKCE code verifier to send with the code exchange.
+    /// The PKCE code verifier: keep it secret until the code exchange.
+    #[serde(serialize_with = "serialize_exposed")]
+    #[tsify(type = "string")]
     pub code_verifier: Secret,
 }
 
@@ -110,13 +146,15 @@ pub(crate) fn check_redirect_uri(
     }
     check_text("redirectUri", value, 2048)?;
     let mut errors = Vec::new();
+    // The browser goes there, not this crate: only the scheme rules apply, not the address ranges.
     let rules = UrlRules {
         allow_insecure_loopback,
         allow_query: true,
+        ..UrlRules::default()
     };
     let url = check_url(&mut errors, "redirectUri", value, rules);
     match (url, errors.into_iter().next()) {
-        (Some(url), None) => Ok(url.serialize()),
+        (Some(url), None) => Ok(url.to_string()),
         (_, Some(error)) => Err(error.into()),
         (None, None) => Err(required("redirectUri").into()),
     }
@@ -181,21 +219,13 @@ pub(crate) fn check_code_verifier(verifier: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ConnectionInput, ValidateOptions, validate};
+    use crate::test_fixtures::{basic_config, oauth_input};
 
     fn config(base: &str, allow_insecure_loopback: bool) -> ConnectionConfig {
-        validate(
-            &ConnectionInput {
-                base_url: Some(base.to_owned()),
-                auth_type: Some("oauth2".to_owned()),
-                client_id: Some("client id&=".to_owned()),
-                client_secret: Some(Secret::new("secret")),
-                allow_insecure_loopback,
-                ..ConnectionInput::default()
-            },
-            ValidateOptions::default(),
-        )
-        .unwrap()
+        let mut input = oauth_input(base);
+        input.client_id = Some("client id&=".to_owned());
+        input.allow_insecure_loopback = allow_insecure_loopback;
+        crate::test_fixtures::config(&input)
     }
 
     fn params(redirect_uri: &str) -> AuthorizationParams {
@@ -319,17 +349,7 @@ mod tests {
 
     #[test]
     fn basic_connections_cannot_authorize() {
-        let basic = validate(
-            &ConnectionInput {
-                base_url: Some("https://dev1.service-now.com/api/now".to_owned()),
-                auth_type: Some("basic".to_owned()),
-                username: Some("u".to_owned()),
-                password: Some(Secret::new("p")),
-                ..ConnectionInput::default()
-            },
-            ValidateOptions::default(),
-        )
-        .unwrap();
+        let basic = basic_config();
         let error = authorization_request(&basic, &params("https://app.example/cb")).unwrap_err();
         assert_eq!(error.code, ErrorCode::InvalidConfig);
         assert_eq!(error.field, Some("authType"));
@@ -350,6 +370,31 @@ mod tests {
             assert_eq!(error.code.as_str(), "invalid_state_prefix", "{bad}");
             assert_eq!(error.field, Some("statePrefix"));
         }
+    }
+
+    #[test]
+    fn options_read_from_json() {
+        let params =
+            AuthorizationParams::from_json(r#"{"redirectUri":"u","statePrefix":"p"}"#).unwrap();
+        assert_eq!(
+            (params.redirect_uri.as_str(), params.state_prefix.as_deref()),
+            ("u", Some("p"))
+        );
+        assert_eq!(
+            AuthorizationParams::from_json(r#"{"scope":[]}"#)
+                .unwrap_err()
+                .field,
+            Some("scope")
+        );
+        let request = AuthorizationRequest {
+            url: "https://a.example/x".to_owned(),
+            state: "s".to_owned(),
+            code_verifier: Secret::new("v"),
+        };
+        assert_eq!(
+            serde_json::to_string(&request).unwrap(),
+            r#"{"url":"https://a.example/x","state":"s","codeVerifier":"v"}"#
+        );
     }
 
     #[test]

@@ -2,33 +2,52 @@
 //!
 //! Either `code` and `state`, or `error` (such as `access_denied` when the user clicks Deny) with an
 //! optional description. Parameters must not repeat (§3.1), and everything is bounded, because the
-//! callback is the one public, unauthenticated route: anyone can call it with anything.
+//! callback is the one public, unauthenticated route: anyone can call it with anything. Names and
+//! values are `application/x-www-form-urlencoded` (`+` is a space, `%XX` a byte); a broken escape or
+//! bytes that are not UTF-8 make the whole query refused rather than repaired, as no server sends
+//! them.
 
-use crate::config::{ConnectionConfig, check_text, required};
+use percent_encoding::percent_decode_str;
+use serde::Serialize;
+use tsify::Tsify;
+use url::Url;
+
+use crate::address::origin;
+use crate::config::ConnectionConfig;
 use crate::error::{Error, FieldCode, FieldError, server_text};
-use crate::secret::Secret;
+use crate::field::{check_text, required};
+use crate::secret::{Secret, serialize_exposed};
 
 const MAX_QUERY_BYTES: usize = 8192;
 
 /// What the callback received.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(tag = "kind")]
+#[tsify(rename = "CallbackResult")]
 pub enum Callback {
     /// The user granted access.
+    #[serde(rename = "code")]
     Code {
         /// The authorization code.
+        #[serde(serialize_with = "serialize_exposed")]
+        #[tsify(type = "string")]
         code: Secret,
         /// The state to compare with the one sent.
         state: String,
         /// The issuer, when the server names itself (RFC 9207).
+        #[serde(skip_serializing_if = "Option::is_none")]
         issuer: Option<String>,
     },
     /// The authorization server refused or the user denied.
+    #[serde(rename = "error")]
     Denied {
         /// The RFC 6749 error code, e.g. `access_denied`.
         error: String,
         /// The server's description, shortened and printable.
+        #[serde(rename = "errorDescription", skip_serializing_if = "Option::is_none")]
         description: Option<String>,
         /// The state, when sent back.
+        #[serde(skip_serializing_if = "Option::is_none")]
         state: Option<String>,
     },
 }
@@ -100,26 +119,24 @@ pub fn parse_callback(query: &str) -> Result<Callback, Error> {
     })
 }
 
-/// One `application/x-www-form-urlencoded` name or value: `+` is a space and `%XX` a byte; the
-/// bytes must be UTF-8. `None` for a broken escape or invalid UTF-8, which no server sends: such a
-/// query is refused rather than repaired.
+/// One `application/x-www-form-urlencoded` name or value; `None` for a broken escape or bytes that
+/// are not UTF-8.
 fn decode_component(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = core::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            _ => out.push(b),
-        }
-        i += 1;
+    let escapes_valid = bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !escapes_valid {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let spaced = text.replace('+', " ");
+    percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
 /// RFC 9207: when the authorization server names itself in `iss`, it must be this connection's.
@@ -129,8 +146,8 @@ pub fn issuer_matches(config: &ConnectionConfig, issuer: &str) -> bool {
     let issuer = issuer.trim_end_matches('/');
     let authorization_origin = config
         .oauth()
-        .and_then(|oauth| crate::http_url::parse(&oauth.authorization_url).ok())
-        .map(|url| url.origin());
+        .and_then(|oauth| Url::parse(&oauth.authorization_url).ok())
+        .map(|url| origin(&url));
     issuer.eq_ignore_ascii_case(&config.instance_url)
         || authorization_origin.is_some_and(|origin| issuer.eq_ignore_ascii_case(&origin))
 }
@@ -206,20 +223,11 @@ mod tests {
 
     #[test]
     fn issuer_must_be_the_instance_or_its_authorization_server() {
-        use crate::config::{ConnectionInput, ValidateOptions, validate};
         let config = |authorization_url: Option<&str>| {
-            validate(
-                &ConnectionInput {
-                    base_url: Some("https://dev1.service-now.com/api/now".to_owned()),
-                    auth_type: Some("oauth2".to_owned()),
-                    client_id: Some("c".to_owned()),
-                    client_secret: Some(Secret::new("s")),
-                    authorization_url: authorization_url.map(str::to_owned),
-                    ..ConnectionInput::default()
-                },
-                ValidateOptions::default(),
-            )
-            .unwrap()
+            let mut input =
+                crate::test_fixtures::oauth_input("https://dev1.service-now.com/api/now");
+            input.authorization_url = authorization_url.map(str::to_owned);
+            crate::test_fixtures::config(&input)
         };
         let default = config(None);
         assert!(issuer_matches(&default, "https://dev1.service-now.com"));
@@ -233,6 +241,24 @@ mod tests {
         let custom = config(Some("https://login.example.com:8443/authorize"));
         assert!(issuer_matches(&custom, "https://login.example.com:8443"));
         assert!(!issuer_matches(&custom, "https://login.example.com"));
+    }
+
+    #[test]
+    fn results_serialise_as_the_javascript_api_describes() {
+        let code = parse_callback("code=c&state=s").unwrap();
+        assert_eq!(
+            serde_json::to_string(&code).unwrap(),
+            r#"{"kind":"code","code":"c","state":"s"}"#
+        );
+        let denied = Callback::Denied {
+            error: "access_denied".to_owned(),
+            description: None,
+            state: Some("s".to_owned()),
+        };
+        assert_eq!(
+            serde_json::to_string(&denied).unwrap(),
+            r#"{"kind":"error","error":"access_denied","state":"s"}"#
+        );
     }
 
     #[test]
@@ -250,9 +276,9 @@ mod tests {
                 "{query}"
             );
         }
-        let spaced = parse_callback("code=a+b%20c&state=%C3%A9&&x").unwrap();
+        let spaced = parse_callback("code=a+b%20c%2B&state=%C3%A9&&x").unwrap();
         assert!(
-            matches!(spaced, Callback::Code { code, state, .. } if code.expose() == "a b c" && state == "é")
+            matches!(spaced, Callback::Code { code, state, .. } if code.expose() == "a b c+" && state == "é")
         );
     }
 }

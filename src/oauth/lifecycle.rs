@@ -5,14 +5,21 @@
 //! token dies at a fixed time (ServiceNow does not extend it), so the summary says how long it has
 //! left and warns a week ahead, before users meet "re-authorization required".
 
+use serde::{Deserialize, Serialize};
+use tsify::Tsify;
+
+use crate::error::Error;
+use crate::json_limits::{Shape, argument};
 use crate::oauth::token::TokenSet;
+use crate::secret::Secret;
 
 const MIN_MARGIN_MS: u64 = 60_000;
 /// How early the refresh token's death is announced.
 pub const REFRESH_WARNING_MS: u64 = 7 * 86_400_000;
 
 /// The state of a token set at a moment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "snake_case")]
 pub enum TokenStatus {
     /// Usable as it is.
     Fresh,
@@ -33,6 +40,48 @@ impl TokenStatus {
             Self::Expired => "expired",
             Self::Reauthorize => "reauthorize",
         }
+    }
+}
+
+/// A token set's times without its secrets: what the freshness policy reads, so that a caller that
+/// keeps tokens sealed can ask without opening them. A whole `TokenSet` reads as well.
+#[derive(Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenTimes {
+    /// When the access token was issued (ms since the epoch).
+    #[serde(default)]
+    pub issued_at: u64,
+    /// When the access token dies, when known.
+    pub expires_at: Option<u64>,
+    /// When the refresh token dies, when known.
+    pub refresh_expires_at: Option<u64>,
+    /// Whether there is a refresh token (or give `refreshToken` itself).
+    #[serde(default)]
+    pub has_refresh_token: bool,
+    /// The refresh token of a whole token set; only its presence is read.
+    #[serde(default)]
+    #[tsify(type = "string | null")]
+    pub refresh_token: Option<Secret>,
+}
+
+impl TokenTimes {
+    /// Reads a `TokenTimes` or `TokenSet` from JSON text, as a token set with empty secrets (only
+    /// whether a refresh token exists is kept); `None` for `null`.
+    pub fn from_json(text: &str) -> Result<Option<TokenSet>, Error> {
+        let times = argument::<Self>(text, "tokens", Shape::Object)?;
+        Ok(times.map(|times| {
+            let has_refresh_token = times.has_refresh_token
+                || times.refresh_token.is_some_and(|token| !token.is_empty());
+            TokenSet {
+                access_token: Secret::default(),
+                refresh_token: has_refresh_token.then(Secret::default),
+                token_type: "Bearer".to_owned(),
+                scope: None,
+                issued_at_ms: times.issued_at,
+                expires_at_ms: times.expires_at,
+                refresh_expires_at_ms: times.refresh_expires_at,
+            }
+        }))
     }
 }
 
@@ -63,10 +112,17 @@ pub fn token_status(tokens: &TokenSet, now_ms: u64) -> TokenStatus {
 }
 
 /// What a person should see about a token set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
 pub struct TokenSummary {
     /// The status now.
     pub status: TokenStatus,
+    /// When the access token dies, when known.
+    #[serde(rename = "expiresAt")]
+    pub expires_at_ms: Option<u64>,
+    /// When the refresh token dies, when there is one and it is known.
+    #[serde(rename = "refreshExpiresAt")]
+    pub refresh_expires_at_ms: Option<u64>,
     /// Whole seconds until the access token dies (negative when dead), when known.
     pub access_expires_in_seconds: Option<i64>,
     /// Whole seconds until the refresh token dies (negative when dead), when known.
@@ -87,6 +143,11 @@ pub fn token_summary(tokens: &TokenSet, now_ms: u64) -> TokenSummary {
     };
     TokenSummary {
         status: token_status(tokens, now_ms),
+        expires_at_ms: tokens.expires_at_ms,
+        refresh_expires_at_ms: tokens
+            .refresh_token
+            .as_ref()
+            .and(tokens.refresh_expires_at_ms),
         access_expires_in_seconds: tokens.expires_at_ms.map(seconds_until),
         refresh_expires_in_seconds: tokens
             .refresh_token
@@ -103,7 +164,6 @@ pub fn token_summary(tokens: &TokenSet, now_ms: u64) -> TokenSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
 
     const T0: u64 = 1_700_000_000_000;
 
@@ -177,5 +237,49 @@ mod tests {
         assert!(!early.refresh_expiring_soon);
         assert_eq!(early.access_expires_in_seconds, Some(1800));
         assert_eq!(early.refresh_expires_in_seconds, Some(100 * 86_400));
+        assert_eq!(
+            serde_json::to_string(&early).unwrap(),
+            format!(
+                r#"{{"status":"fresh","expiresAt":{},"refreshExpiresAt":{},"accessExpiresInSeconds":1800,"refreshExpiresInSeconds":8640000,"refreshExpiringSoon":false}}"#,
+                T0 + 1_800_000,
+                T0 + 100 * 86_400_000
+            )
+        );
+    }
+
+    #[test]
+    fn token_times_need_no_secrets() {
+        let times = TokenTimes::from_json(r#"{"issuedAt":1,"expiresAt":2,"hasRefreshToken":true}"#)
+            .unwrap()
+            .unwrap();
+        assert!(times.refresh_token.is_some());
+        assert_eq!((times.issued_at_ms, times.expires_at_ms), (1, Some(2)));
+        let full = TokenTimes::from_json(
+            r#"{"accessToken":"a","refreshToken":"r","tokenType":"Bearer","scope":null,"issuedAt":1,"expiresAt":2,"refreshExpiresAt":null}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(
+            full.refresh_token.unwrap().is_empty(),
+            "the secret itself is not kept"
+        );
+        let none = TokenTimes::from_json(r#"{"expiresAt":2,"refreshToken":null}"#)
+            .unwrap()
+            .unwrap();
+        assert!(none.refresh_token.is_none());
+        assert!(TokenTimes::from_json("null").unwrap().is_none());
+        for (bad, field) in [
+            (r#"{"expiresAt":"x"}"#, "expiresAt"),
+            (r#"{"accessToken":"a","expiresAt":"soon"}"#, "expiresAt"),
+            (r#"{"refreshToken":5}"#, "refreshToken"),
+            ("7", "tokens"),
+        ] {
+            let error = TokenTimes::from_json(bad).unwrap_err();
+            assert_eq!(
+                (error.code.as_str(), error.field),
+                ("invalid_type", Some(field)),
+                "{bad}"
+            );
+        }
     }
 }

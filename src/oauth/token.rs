@@ -12,36 +12,68 @@
 //! `401 {"error":"server_error","error_description":"access_denied"}` to stable codes; on the refresh
 //! grant, a refusal means the refresh token is dead: `reauthorization_required`.
 
-use crate::encoding::base64;
+use core::fmt;
 
-use crate::config::{
-    ClientAuthentication, ConnectionConfig, OAuthClient, check_text, has_control_character,
-    required,
-};
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use tsify::Tsify;
+
+use crate::answer::{is_hibernation_page, retry_after_seconds, transport_error};
+use crate::config::{ClientAuthentication, ConnectionConfig, OAuthClient};
+use crate::encoding::base64;
 use crate::error::{Error, ErrorCode, server_text};
+use crate::field::{check_text, has_control_character, required, wrong_type};
 use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
-use crate::instance::{is_hibernation_page, retry_after_seconds, transport_error};
-use crate::json;
+use crate::json_limits::{Shape, answer_object, argument};
 use crate::oauth::authorize::{check_code_verifier, check_redirect_uri, not_oauth};
-use crate::secret::Secret;
+use crate::secret::{Secret, serialize_exposed, serialize_exposed_option};
 
 /// Tokens and what is known of their lifetimes; times are milliseconds since the Unix epoch.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its JSON form (`accessToken`, `refreshToken`, `tokenType`, `scope`, `issuedAt`, `expiresAt`,
+/// `refreshExpiresAt`) is what the JavaScript API returns and what servers store sealed, so it must
+/// read back in every later version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
 pub struct TokenSet {
     /// The access token.
+    #[serde(serialize_with = "serialize_exposed")]
+    #[tsify(type = "string")]
     pub access_token: Secret,
     /// The refresh token, when one was issued.
+    #[serde(serialize_with = "serialize_exposed_option")]
+    #[tsify(type = "string | null")]
     pub refresh_token: Option<Secret>,
     /// Always `Bearer`.
+    #[tsify(type = "\"Bearer\"")]
     pub token_type: String,
     /// The granted scope, as the server reported it.
     pub scope: Option<String>,
     /// When the access token was requested (so expiry errs early, never late).
+    #[serde(rename = "issuedAt")]
     pub issued_at_ms: u64,
     /// When the access token dies, when the server said (`expires_in`).
+    #[serde(rename = "expiresAt")]
     pub expires_at_ms: Option<u64>,
-    /// When the refresh token dies: first issue plus the configured lifetime.
+    /// When the refresh token dies: set at the first issue from the configured lifetime, kept across
+    /// refreshes.
+    #[serde(rename = "refreshExpiresAt")]
     pub refresh_expires_at_ms: Option<u64>,
+}
+
+impl TokenSet {
+    /// Reads a token set from JSON text, as JavaScript passes it and servers store it; `None` for
+    /// `null`. The access token must be a non-empty string; an empty refresh token counts as none.
+    pub fn from_json(text: &str) -> Result<Option<Self>, Error> {
+        let Some(mut tokens) = argument::<Self>(text, "tokens", Shape::Object)? else {
+            return Ok(None);
+        };
+        if tokens.access_token.is_empty() {
+            return Err(wrong_type("accessToken").into());
+        }
+        tokens.refresh_token = tokens.refresh_token.filter(|t| !t.is_empty());
+        Ok(Some(tokens))
+    }
 }
 
 /// What the callback brought back, for [`exchange_code`].
@@ -53,6 +85,127 @@ pub struct CodeGrant {
     pub redirect_uri: String,
     /// The PKCE code verifier kept since the authorization request.
     pub code_verifier: Secret,
+}
+
+/// What the callback brought back, as JavaScript passes it.
+#[derive(Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(rename = "CodeGrant")]
+struct CodeGrantDocument {
+    /// The authorization code from the callback.
+    #[tsify(type = "string")]
+    code: Option<Secret>,
+    /// The redirect URI of the authorization request.
+    #[tsify(type = "string")]
+    redirect_uri: Option<String>,
+    /// The PKCE code verifier kept since the authorization request.
+    #[tsify(type = "string")]
+    code_verifier: Option<Secret>,
+}
+
+impl CodeGrant {
+    /// Reads `{ code, redirectUri, codeVerifier }` from JSON text; absent members read as empty and
+    /// are refused as missing when the request is built.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let document = argument::<CodeGrantDocument>(text, "grant", Shape::Object)?;
+        Ok(document.map_or_else(Self::default, |grant| Self {
+            code: grant.code.unwrap_or_default(),
+            redirect_uri: grant.redirect_uri.unwrap_or_default(),
+            code_verifier: grant.code_verifier.unwrap_or_default(),
+        }))
+    }
+}
+
+/// The members of a token endpoint's answer this client reads (RFC 6749 §5.1, §5.2); others are
+/// ignored.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: Option<String>,
+    token_type: Option<String>,
+    refresh_token: Option<String>,
+    scope: Option<String>,
+    #[serde(default, deserialize_with = "lenient_seconds")]
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct TokenErrorAnswer {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `expires_in` as a number, a numeric string (`"3600"`, as some servers send it) or absent; a
+/// fraction is cut off; anything else (negative, 2^53 or more, not a number) counts as absent.
+fn lenient_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    deserializer.deserialize_any(SecondsVisitor)
+}
+
+const SECONDS_LIMIT: u64 = 1 << 53;
+
+struct SecondsVisitor;
+
+impl<'de> Visitor<'de> for SecondsVisitor {
+    type Value = Option<u64>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a number of seconds")
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Option<u64>, E> {
+        Ok(Some(value).filter(|&s| s < SECONDS_LIMIT))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Option<u64>, E> {
+        Ok(u64::try_from(value).ok().filter(|&s| s < SECONDS_LIMIT))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Option<u64>, E> {
+        // In [0, 2^53) and truncated, so the cast is exact.
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        Ok((0.0..SECONDS_LIMIT as f64)
+            .contains(&value)
+            .then_some(value as u64))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Option<u64>, E> {
+        let value = value.trim();
+        let (whole, fraction) = value.split_once('.').unwrap_or((value, "0"));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        Ok((digits(whole) && digits(fraction))
+            .then(|| whole.parse::<u64>().ok())
+            .flatten()
+            .filter(|&s| s < SECONDS_LIMIT))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<u64>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<u64>, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Option<u64>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<u64>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<u64>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<u64>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
 }
 
 /// Which grant an answer belongs to: the same refusal means different things for each.
@@ -168,25 +321,27 @@ pub fn parse_token_response(
         )
         .with_status(response.status)
     };
-    let body = json::parse_object(&response.body)
-        .ok_or_else(|| invalid("the body is not a JSON object"))?;
-    let access_token = json::string(&body, "access_token")
+    let body: TokenAnswer = answer_object(&response.body)
+        .ok_or_else(|| invalid("the body is not a JSON token response"))?;
+    let access_token = body
+        .access_token
         .filter(|token| !token.is_empty())
         .ok_or_else(|| invalid("no access_token"))?;
-    if let Some(token_type) = json::string(&body, "token_type")
+    if let Some(token_type) = &body.token_type
         && !token_type.eq_ignore_ascii_case("bearer")
     {
         return Err(invalid("token_type is not Bearer"));
     }
-    if has_control_character(access_token) {
+    if has_control_character(&access_token) {
         return Err(invalid("the access token contains control characters"));
     }
-    let issued_refresh = json::string(&body, "refresh_token")
+    let issued_refresh = body
+        .refresh_token
         .filter(|token| !token.is_empty() && !has_control_character(token));
     let previous_refresh = previous.and_then(|p| p.refresh_token.as_ref());
     let (refresh_token, refresh_expires_at_ms) = match issued_refresh {
         // A new refresh token starts a new life; the same one (ServiceNow) keeps its first deadline.
-        Some(token) if previous_refresh.is_none_or(|old| old.expose() != token) => (
+        Some(token) if previous_refresh.is_none_or(|old| old.expose() != token.as_str()) => (
             Some(Secret::new(token)),
             Some(requested_at_ms.saturating_add(refresh_lifetime_seconds.saturating_mul(1000))),
         ),
@@ -195,14 +350,16 @@ pub fn parse_token_response(
             previous.and_then(|p| p.refresh_expires_at_ms),
         ),
     };
-    let expires_at_ms = json::lenient_u64(&body, "expires_in")
+    let expires_at_ms = body
+        .expires_in
         .map(|seconds| requested_at_ms.saturating_add(seconds.saturating_mul(1000)));
     Ok(TokenSet {
         access_token: Secret::new(access_token),
         refresh_token,
         token_type: "Bearer".to_owned(),
-        scope: json::string(&body, "scope")
-            .map(server_text)
+        scope: body
+            .scope
+            .map(|scope| server_text(&scope))
             .or_else(|| previous.and_then(|p| p.scope.clone())),
         issued_at_ms: requested_at_ms,
         expires_at_ms,
@@ -213,12 +370,10 @@ pub fn parse_token_response(
 /// Maps a non-2xx answer of the token endpoint to a stable error.
 fn token_error(response: &HttpResponse, grant: Grant, now_ms: u64) -> Error {
     let status = response.status;
-    let body = json::parse_object(&response.body);
-    let error = body.as_ref().and_then(|b| json::string(b, "error"));
-    let description = body
-        .as_ref()
-        .and_then(|b| json::string(b, "error_description"))
-        .map(server_text);
+    let body: Option<TokenErrorAnswer> = answer_object(&response.body);
+    let (error, description) = body.map_or((None, None), |b| (b.error, b.error_description));
+    let error = error.as_deref();
+    let description = description.map(|d| server_text(&d));
     let refresh = grant == Grant::RefreshToken;
     let (code, message) = match (status, error) {
         (429, _) => {
@@ -368,26 +523,18 @@ pub fn process_token_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ConnectionInput, ValidateOptions, validate};
+    use crate::test_fixtures::{NOW, oauth_input};
     use core::cell::Cell;
 
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-    const NOW: u64 = 1_700_000_000_000;
 
     fn config(client_authentication: Option<&str>) -> ConnectionConfig {
-        validate(
-            &ConnectionInput {
-                base_url: Some("https://dev1.service-now.com/api/now/v2".to_owned()),
-                auth_type: Some("oauth2".to_owned()),
-                client_id: Some("id:1 é".to_owned()),
-                client_secret: Some(Secret::new("se:cr+et")),
-                client_authentication: client_authentication.map(str::to_owned),
-                refresh_token_lifetime_seconds: Some(3600.0),
-                ..ConnectionInput::default()
-            },
-            ValidateOptions::default(),
-        )
-        .unwrap()
+        let mut input = oauth_input("https://dev1.service-now.com/api/now/v2");
+        input.client_id = Some("id:1 é".to_owned());
+        input.client_secret = Some(Secret::new("se:cr+et"));
+        input.client_authentication = client_authentication.map(str::to_owned);
+        input.refresh_token_lifetime_seconds = Some(3600.0);
+        crate::test_fixtures::config(&input)
     }
 
     fn grant() -> CodeGrant {
@@ -537,12 +684,93 @@ mod tests {
         assert_eq!(t.expires_at_ms, None);
         let t = parse(r#"{"access_token":"a"}"#).unwrap();
         assert_eq!(t.token_type, "Bearer");
-        let t = parse(r#"{"access_token":"a","expires_in":null,"refresh_token":null,"scope":7}"#)
-            .unwrap();
+        let t =
+            parse(r#"{"access_token":"a","expires_in":null,"refresh_token":null,"scope":null}"#)
+                .unwrap();
         assert_eq!(
             (t.expires_at_ms, t.refresh_token, t.scope),
             (None, None, None)
         );
+        for (expires_in, expected) in [
+            ("3600.9", Some(3600)),
+            ("12.9", Some(12)),
+            ("\" 3600 \"", Some(3600)),
+            ("\"3600.5\"", Some(3600)),
+            ("-5", None),
+            ("1e300", None),
+            ("9007199254740993", None),
+            ("\"soon\"", None),
+            ("\"1e3\"", None),
+            ("[]", None),
+        ] {
+            let t = parse(&format!(
+                r#"{{"access_token":"a","expires_in":{expires_in}}}"#
+            ))
+            .unwrap();
+            assert_eq!(
+                t.expires_at_ms,
+                expected.map(|s: u64| NOW + s * 1000),
+                "{expires_in}"
+            );
+        }
+    }
+
+    #[test]
+    fn token_sets_read_back_from_their_json() {
+        let tokens = issued();
+        let text = serde_json::to_string(&tokens).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"accessToken":"AT1","refreshToken":"RT1","tokenType":"Bearer","scope":"useraccount","issuedAt":{NOW},"expiresAt":{},"refreshExpiresAt":{}}}"#,
+                NOW + 1_799_000,
+                NOW + 3_600_000
+            )
+        );
+        assert_eq!(TokenSet::from_json(&text).unwrap(), Some(tokens));
+        assert_eq!(TokenSet::from_json("null").unwrap(), None);
+        let bare = TokenSet::from_json(
+            r#"{"accessToken":"a","refreshToken":"","tokenType":"Bearer","scope":null,"issuedAt":5,"expiresAt":null,"refreshExpiresAt":null}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(bare.refresh_token, None);
+        for (bad, field) in [
+            (
+                r#"{"accessToken":"","tokenType":"Bearer","issuedAt":1,"expiresAt":null,"refreshExpiresAt":null,"scope":null,"refreshToken":null}"#,
+                "accessToken",
+            ),
+            (r#"{"accessToken":5}"#, "accessToken"),
+            (
+                r#"{"accessToken":"a","tokenType":"Bearer","issuedAt":1,"expiresAt":"soon","refreshExpiresAt":null,"scope":null,"refreshToken":null}"#,
+                "expiresAt",
+            ),
+            (
+                r#"{"accessToken":"a","tokenType":"Bearer","issuedAt":1.5,"expiresAt":null,"refreshExpiresAt":null,"scope":null,"refreshToken":null}"#,
+                "issuedAt",
+            ),
+            ("7", "tokens"),
+            ("[\"a\"]", "tokens"),
+        ] {
+            let error = TokenSet::from_json(bad).unwrap_err();
+            assert_eq!(
+                (error.code.as_str(), error.field),
+                ("invalid_type", Some(field)),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn code_grants_read_with_absent_members_empty() {
+        let grant = CodeGrant::from_json(r#"{"code":"c","redirectUri":"https://a/cb"}"#).unwrap();
+        assert_eq!(grant.code.expose(), "c");
+        assert!(grant.code_verifier.is_empty());
+        assert_eq!(
+            CodeGrant::from_json(r#"{"code":1}"#).unwrap_err().field,
+            Some("code")
+        );
+        assert!(CodeGrant::from_json("null").unwrap().code.is_empty());
     }
 
     #[test]
@@ -561,6 +789,8 @@ mod tests {
             r#"{"token_type":"Bearer"}"#,
             r#"{"access_token":""}"#,
             r#"{"access_token":5}"#,
+            r#"{"access_token":"a","scope":7}"#,
+            r#"["a"]"#,
             r#"{"access_token":"a","token_type":"mac"}"#,
             r#"{"access_token":"a\r\nb"}"#,
         ] {

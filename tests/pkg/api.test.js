@@ -50,6 +50,7 @@ test("validateConfig normalises and fills the OAuth defaults", () => {
     apiVersion: "v2",
     timeoutMs: 15000,
     allowInsecureLoopback: false,
+    allowPrivateNetwork: false,
     authType: "oauth2",
     clientId: "abc",
     authorizationUrl: "https://dev8954.service-now.com/oauth_auth.do",
@@ -171,17 +172,59 @@ test("unseal fails cleanly: wrong aad, wrong key, tampering, bad keys; rotation 
 test("the .d.ts names every exported shape: no `any` outside the generated init helpers", () => {
   const entry = readFileSync(new URL("../../pkg/servicenow_connection.d.ts", import.meta.url), "utf8");
   const dts = readFileSync(new URL("../../pkg/servicenow_connection_core.d.ts", import.meta.url), "utf8") + entry;
-  const exported = dts.split("\n").filter((line) => /^export (function|class)/.test(line) || /^\s+(seal|unseal|isCurrent)\(/.test(line));
-  assert.ok(exported.length >= 13, "exports found");
+  const exported = dts.split("\n").filter((line) => /^export (function|class|declare const)/.test(line) || /^\s+[a-zA-Z]+\(.*\):/.test(line));
+  assert.ok(exported.length >= 40, `exports found: ${exported.length}`);
   for (const line of exported) {
     if (/\b(initSync|__wbg_init)\b/.test(line)) continue;
     assert.doesNotMatch(line, /\bany\b/, line);
   }
-  for (const type of ["ConnectionSettings", "ValidationResult", "TokenSet", "TestResult", "ConnectionError", "ErrorCode", "FieldErrorCode"]) {
+  for (const type of ["ConnectionSettings", "ValidationResult", "NormalizedConfig", "FieldError", "FieldErrorCode", "TokenSet",
+    "TokenTimes", "TokenSummary", "TestResult", "TestCode", "CallbackResult", "CodeGrant", "AuthorizationOptions",
+    "AuthorizationRequest", "HttpRequestData", "HttpResponseData", "ConnectionOptions", "ConnectionError", "ErrorCode"]) {
     assert.match(dts, new RegExp(`export (interface|type) ${type}\\b`), type);
   }
-  assert.match(entry, /export function exchangeCode\(settings: ConnectionSettings, grant: CodeGrant\): Promise<TokenSet>;/);
-  assert.match(entry, /export function testConnection\(settings: ConnectionSettings, tokens\?: TokenSet \| null\): Promise<TestResult>;/);
+  assert.match(dts, /export function exchangeCode\(settings: ConnectionSettings, grant: CodeGrant, options\?: ConnectionOptions\): Promise<TokenSet>;/);
+  assert.match(dts, /export function testConnection\(settings: ConnectionSettings, tokens\?: TokenSet \| null, options\?: ConnectionOptions\): Promise<TestResult>;/);
+  assert.match(dts, /refreshToken: string \| null;/);
+});
+
+test("the code tables are values, each code its own key, and match what the functions use", () => {
+  for (const table of [pkg.errorCodes, pkg.fieldCodes, pkg.testCodes]) {
+    assert.ok(Object.isFrozen(table));
+    for (const [key, value] of Object.entries(table)) assert.equal(key, value);
+  }
+  assert.equal(pkg.errorCodes.reauthorization_required, "reauthorization_required");
+  assert.equal(pkg.fieldCodes.private_address, "private_address");
+  assert.equal(pkg.testCodes.unreachable, "unreachable");
+  // Field codes are error codes too; test codes are their own set.
+  for (const code of Object.keys(pkg.fieldCodes)) assert.equal(pkg.errorCodes[code], code);
+  assert.equal(Object.keys(pkg.testCodes).length, 11);
+  const { errors } = pkg.validateConfig({ baseUrl: "https://10.0.0.1/api/now", authType: "basic" });
+  for (const error of errors) assert.equal(pkg.fieldCodes[error.code], error.code);
+  assert.equal(pkg.errorCodes[thrown(() => pkg.basicAuthorization("a:b", "p")).code], "username_contains_colon");
+});
+
+test("arguments are read by serde_json within bounds: lone surrogates, deep nesting and huge texts are refused", () => {
+  const settings = { baseUrl: "https://a.example/api/now", authType: "basic", username: "u", password: "p" };
+  const lone = thrown(() => pkg.authorizationHeader(settings, { accessToken: "\ud800", tokenType: "Bearer", scope: null,
+    refreshToken: null, issuedAt: 1, expiresAt: null, refreshExpiresAt: null }));
+  assert.deepEqual([lone.code, lone.field], ["invalid_type", "tokens"]);
+  assert.match(lone.message, /could not be read/);
+  const surrogateSettings = pkg.validateConfig({ ...settings, password: "FAKE-\udc00-secret" });
+  assert.equal(surrogateSettings.ok, false);
+  assert.ok(!JSON.stringify(surrogateSettings).includes("FAKE-"));
+  let deep = [];
+  for (let i = 0; i < 40; i += 1) deep = [deep];
+  const deepSettings = pkg.validateConfig({ ...settings, username: deep });
+  assert.deepEqual(deepSettings.errors.map((e) => [e.field, e.code]), [["baseUrl", "invalid_type"]]);
+  assert.match(deepSettings.errors[0].message, /32 levels/);
+  const nested = thrown(() => pkg.tokenStatus({ expiresAt: 1, extra: deep }));
+  assert.match(nested.message, /32 levels/);
+  const wrong = thrown(() => pkg.tokenStatus({ expiresAt: "FAKE-soon" }));
+  assert.deepEqual([wrong.code, wrong.field], ["invalid_type", "expiresAt"]);
+  assert.ok(!wrong.message.includes("FAKE-soon"), "serde's text, which quotes the value, never reaches the message");
+  const huge = thrown(() => pkg.tokenStatus({ expiresAt: 1, extra: "x".repeat(1 << 20) }));
+  assert.match(huge.message, /larger than/);
 });
 
 test("helpers for servers: issuer check, error results, hibernation pages, token times", () => {

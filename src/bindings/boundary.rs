@@ -1,37 +1,42 @@
 //! Moving values across the JavaScript boundary.
 //!
-//! Plain data crosses as JSON text, one crossing each way (`JSON.stringify` in, `JSON.parse` out);
-//! `wire.rs` reads and writes the text. Two things cannot be JSON: response bodies (bytes, read
-//! straight from their `Uint8Array`) and errors, which become real `Error` objects named
-//! `ConnectionError` with `code`, `retryable` and, where known, `field`, `status`, `detail`,
-//! `retryAfterSeconds` and `errors`.
+//! Plain data crosses as one JSON text each way: `JSON.stringify` in, read by serde_json within the
+//! bounds of `json_limits`; `serde_json::to_string` out, turned into objects by `JSON.parse`. Reading
+//! member by member instead would cost a boundary crossing per member. Two things cannot be JSON:
+//! response bodies (bytes, read straight from their `Uint8Array`) and errors, which become real
+//! `Error` objects named `ConnectionError` with `code`, `retryable` and, where known, `field`,
+//! `status`, `detail`, `retryAfterSeconds` and `errors`.
 
 use js_sys::{JSON, Reflect};
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::Error;
+use crate::field::wrong_type;
 use crate::http::{HttpResponse, TransportError};
-use crate::json::Value;
-use crate::wire;
+use crate::json_limits::unreadable;
 
-/// A JavaScript value as parsed JSON; `undefined` reads as `null`.
-pub(crate) fn read(value: &JsValue, field: &'static str) -> Result<Value, Error> {
+/// A JavaScript value as JSON text; `undefined` reads as `null`.
+pub(crate) fn json_text(value: &JsValue, field: &'static str) -> Result<String, Error> {
     if value.is_undefined() || value.is_null() {
-        return Ok(Value::Null);
+        return Ok("null".to_owned());
     }
-    let text = JSON::stringify(value)
+    JSON::stringify(value)
         .ok()
         .and_then(|text| text.as_string())
-        .ok_or_else(|| wire::unreadable(field))?;
-    wire::parse_argument(&text, field)
+        .ok_or_else(|| unreadable(field, "it must be plain data (objects, strings, numbers)"))
 }
 
-/// JSON text written by `wire.rs` as a JavaScript value.
-pub(crate) fn write(json: &str) -> JsValue {
-    // The text is always valid JSON: wire.rs writes it.
-    JSON::parse(json).unwrap_or(JsValue::UNDEFINED)
+/// A result as a JavaScript value.
+pub(crate) fn to_js<T: Serialize>(value: &T) -> JsValue {
+    // Every shape written here serialises (no maps with non-string keys), and its text parses.
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| JSON::parse(&text).ok())
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
+/// A member of a JavaScript object, or `undefined`.
 pub(crate) fn member(object: &JsValue, key: &str) -> JsValue {
     if object.is_object() {
         Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -42,16 +47,42 @@ pub(crate) fn member(object: &JsValue, key: &str) -> JsValue {
 
 /// A string argument, or an `invalid_type` error for `field`.
 pub(crate) fn string_arg(value: &JsValue, field: &'static str) -> Result<String, Error> {
-    value.as_string().ok_or_else(|| {
-        crate::error::FieldError::new(
-            field,
-            crate::error::FieldCode::InvalidType,
-            format!("{} has the wrong type.", crate::config::label(field)),
-        )
-        .into()
-    })
+    value.as_string().ok_or_else(|| wrong_type(field).into())
 }
 
+/// An optional string argument (`undefined` and `null` read as absent).
+pub(crate) fn optional_string_arg(
+    value: &JsValue,
+    field: &'static str,
+) -> Result<Option<String>, Error> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        string_arg(value, field).map(Some)
+    }
+}
+
+/// Milliseconds since the epoch: the caller's clock when given (tests, replays), else `Date.now()`.
+pub(crate) fn time(value: &JsValue) -> u64 {
+    milliseconds(value.as_f64().unwrap_or_else(js_sys::Date::now))
+}
+
+/// `Date.now()`.
+pub(crate) fn now() -> u64 {
+    milliseconds(js_sys::Date::now())
+}
+
+fn milliseconds(ms: f64) -> u64 {
+    // Bounded below 2^53, so the cast is exact after truncation.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    if (0.0..9.0e15).contains(&ms) {
+        ms as u64
+    } else {
+        0
+    }
+}
+
+/// The error as a thrown `ConnectionError`.
 pub(crate) fn error_to_js(error: &Error) -> JsValue {
     let js_error = js_sys::Error::new(&error.message);
     js_error.set_name("ConnectionError");
@@ -71,16 +102,16 @@ pub(crate) fn error_to_js(error: &Error) -> JsValue {
         set("detail", detail.as_str().into());
     }
     if let Some(seconds) = error.retry_after_seconds {
-        set("retryAfterSeconds", write(&seconds.to_string()));
+        set("retryAfterSeconds", to_js(&seconds));
     }
     if !error.field_errors.is_empty() {
-        set("errors", write(&wire::field_errors(&error.field_errors)));
+        set("errors", to_js(&error.field_errors));
     }
     value
 }
 
-/// The headers the core reads; the sender copies these (lower-case names) into `headers`.
-const RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "x-ratelimit-reset"];
+/// The headers the core reads from answers.
+pub(crate) const RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "x-ratelimit-reset"];
 
 /// Reads an `HttpResponseData`: `{ status, headers, body: Uint8Array | string }`, or
 /// `{ transportError: "network" | "timeout" }` when no answer came. Anything malformed counts as a
