@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
+import * as bodies from "./bodies.mjs";
 import { runWrk } from "./load.mjs";
 import * as many from "./many.mjs";
 import * as ops from "./ops.mjs";
@@ -143,6 +144,7 @@ async function measureAll() {
   results.throughput = await part("worker throughput", 900, () => throughput.run({ workers, standin, ...SETTINGS }));
   results.storm = await part("refresh storm", 600, () => storm.run({ workers, standin, sizes: SETTINGS.stormSizes }));
   results.many = await part("many connections", 1200, () => many.run({ workers, standin, count: SETTINGS.count, sample: SETTINGS.sample }));
+  results.bodies = await part("large bodies", 900, () => bodies.run({ workers, standin, runs: quick ? () => 1 : undefined }));
   if (withProfiles && missedThroughput(results).length > 0) {
     // Last, once every measurement is in, on a fresh pair of workers: with the DevTools profiler
     // attached, ours' workerd keeps the sockets of finished requests open until it is detached, and
@@ -230,6 +232,16 @@ function buildTable(r) {
   t.add("Test Connection, 16 at a time: p50 / p99", `${ms(a.test_concurrent.p50_ms, 1)} / ${ms(a.test_concurrent.p99_ms, 1)}`,
     `${ms(b.test_concurrent.p50_ms, 1)} / ${ms(b.test_concurrent.p99_ms, 1)}`, ratio(a.test_concurrent.p50_ms, b.test_concurrent.p50_ms));
   if (a.failed_tests + b.failed_tests > 0) t.add("Test Connection: failed", String(a.failed_tests), String(b.failed_tests));
+
+  t.section("7. Forwarding large bodies (ours: through the worker; second column: the stand-in called directly)");
+  const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MB`;
+  for (const [direction, label] of [["upload", "up (POST to a Scripted REST API)"], ["download", "down (attachment file)"]]) {
+    for (const size of bodies.SIZES) {
+      const x = r.bodies[direction][size];
+      t.add(`${mb(size)} ${label}: time (median of ${x.runs})`, ms(x.worker_ms, 0), ms(x.direct_ms, 0), ratio(x.worker_ms, x.direct_ms));
+      t.add(`${mb(size)} ${label}: workerd peak memory growth`, mb(x.memory_bytes), "", "");
+    }
+  }
   return t;
 }
 
@@ -349,6 +361,7 @@ function report(r, table, profileNotes, m, seconds) {
     `The oauth4webapi worker (bench/oauth4webapi-worker/) has the same routes, admin check, one Durable Object per connection and a single-flight refresh, but no sealing (secrets and tokens stored in plain), no settings validation, no path checks or header allowlists, no retries, no error classification and no request log. Ours does all of these on every request, and logs one JSON line per request.`,
     `Refresh storm: each N uses a new OAuth connection whose token was issued with a 2 s lifetime and is dead at both ends when the N requests are fired; the calls are the stand-in's refresh_token grants during the storm. The oauth4webapi worker also keeps one refresh promise in its object, so it too calls once.`,
     `Many connections: Basic connections (OAuth ones would add one sealed token set each, sized in the table). Storage is the growth of the persist dir (one SQLite database per Durable Object, plus the registry's entries for ours).`,
+    `Large bodies: a Basic connection of our worker; up is a POST of random bytes to the stand-in's scoped Scripted REST API (/api/x_snc_demo/echo, which hashes the body as it streams), down a GET of an attachment of that size; each compared with the same call made to the stand-in directly (bench/bodies.mjs). Memory is the largest growth of workerd's peak resident set (VmHWM, reset before each transfer) over its resident set before the transfer: the whole body would show as its size.`,
   ];
   const restartedLoads = throughput.SCENARIOS.flatMap((scenario) => [OURS, THEIRS]
     .filter((name) => r.throughput[scenario.key][name].restarted).map((name) => `${scenario.label} (${name})`));

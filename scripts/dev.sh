@@ -2,20 +2,25 @@
 # The local run: builds everything (./scripts/build.sh), starts the ServiceNow stand-in
 # (tests/servicenow-standin) and the worker under `wrangler dev` (workerd, bound to 127.0.0.1, Durable
 # Object storage kept in .wrangler/state), creates two demo connections against the stand-in — one
-# OAuth 2.0 with a token already generated, one Basic as admin — and prints the page URL and the
-# local admin token. Ctrl-C stops both processes it started (by pid, nothing else).
+# OAuth 2.0 with a token already generated, one Basic as admin — and prints the page URL and where
+# the local admin token is: a file only its owner can read (.state/dev-admin-token, mode 600), never
+# the token itself, since the output may be redirected to a file others can read. Ctrl-C stops both
+# processes it started (by pid, nothing else).
 #
 # Environment: STANDIN_PORT (default 8780), WORKER_PORT (default 8787), ADMIN_TOKEN (default: a fresh
-# random token each run). The sealing key is generated once and kept in .state/dev-sealing-key, so a
-# restart can open what earlier runs stored. Secrets reach wrangler through a dotenv file in .state/
-# (mode 600), never through command-line arguments, which other local users could read.
+# random token each run), DEV_STATE_DIR (default .state: the token file, the sealing key, the
+# dotenv file, logs) and DEV_PERSIST_DIR (default .wrangler/state: the worker's local storage). The
+# sealing key is generated once and kept in the state folder, so a restart can open what earlier
+# runs stored. Secrets reach wrangler through a dotenv file there (mode 600), never through
+# command-line arguments, which other local users could read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 standin_port="${STANDIN_PORT:-8780}"
 worker_port="${WORKER_PORT:-8787}"
 host=127.0.0.1
-state_dir=.state
+state_dir="${DEV_STATE_DIR:-.state}"
+persist_dir="${DEV_PERSIST_DIR:-.wrangler/state}"
 export WRANGLER_SEND_METRICS=false
 # No download of the Request.cf placeholder from the internet: local runs do not need it.
 export CLOUDFLARE_CF_FETCH_ENABLED=false
@@ -38,6 +43,9 @@ if [ ! -s "$key_file" ]; then
   (umask 077 && random_base64 32 base64 > "$key_file")
 fi
 admin_token="${ADMIN_TOKEN:-$(random_base64 24 base64url)}"
+token_file="$state_dir/dev-admin-token"
+(umask 077 && printf '%s\n' "$admin_token" > "$token_file")
+chmod 600 "$token_file"
 env_file="$state_dir/dev.env"
 (umask 077 && printf 'ADMIN_TOKEN=%s\nSEALING_KEY=%s\n' "$admin_token" "$(cat "$key_file")" > "$env_file")
 
@@ -68,7 +76,7 @@ worker_url="http://$host:$worker_port"
 # Secrets come from the dotenv file; the other variables are plain --var values.
 node_modules/.bin/wrangler dev \
   --ip "$host" --port "$worker_port" \
-  --persist-to .wrangler/state \
+  --persist-to "$persist_dir" \
   --env-file "$env_file" \
   --var "ALLOWED_ORIGINS:$worker_url,http://localhost:$worker_port" \
   --var "ALLOW_INSECURE_LOOPBACK:true" \
@@ -140,8 +148,8 @@ cat <<EOF
 [dev] ServiceNow stand-in: http://$host:$standin_port  (users and passwords: tests/servicenow-standin/seed.json)
 [dev] Demo connections:    demo-oauth (OAuth 2.0, token generated), demo-basic (Basic, admin)
 [dev] Page:                $worker_url/
-[dev] Admin token:         $admin_token
-[dev] Try:  curl -H "Authorization: Bearer $admin_token" "$worker_url/api/connections/demo-oauth/now/table/incident?sysparm_limit=2"
+[dev] Admin token:         in $token_file (readable by you only)
+[dev] Try:  curl -H "Authorization: Bearer \$(cat $token_file)" "$worker_url/api/connections/demo-oauth/now/table/incident?sysparm_limit=2"
 [dev] Ctrl-C stops the worker and the stand-in.
 EOF
 

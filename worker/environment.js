@@ -1,10 +1,10 @@
 // The worker's configuration, read from its variables and secrets (wrangler.toml `[vars]`, `wrangler
 // secret put`, or `--var` on `wrangler dev`): ADMIN_TOKEN, SEALING_KEY, SEALING_KEY_PREVIOUS,
-// ALLOWED_ORIGINS, ALLOW_INSECURE_LOOPBACK and PUBLIC_URL. Missing or broken security settings never
-// fall open: they become 503 answers that name the setting, never its value.
+// ALLOWED_ORIGINS, ALLOW_INSECURE_LOOPBACK, PUBLIC_URL and FORWARD_BODY_LIMIT_BYTES. Missing or broken
+// security settings never fall open: they become 503 answers that name the setting, never its value.
 
-import { HttpError } from "./http.js";
 import { Keyring } from "./core.js";
+import { Code, HttpError } from "./errors.js";
 
 /** Shorter admin tokens are refused as if unset: a guessable token is no protection. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
@@ -13,11 +13,11 @@ export const MIN_ADMIN_TOKEN_LENGTH = 16;
 export function adminToken(env) {
   const token = typeof env.ADMIN_TOKEN === "string" ? env.ADMIN_TOKEN : "";
   if (token === "") {
-    throw new HttpError(503, "admin_token_not_configured",
+    throw new HttpError(503, Code.ADMIN_TOKEN_NOT_CONFIGURED,
       "The admin API is disabled: the worker has no ADMIN_TOKEN secret configured.");
   }
   if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
-    throw new HttpError(503, "admin_token_too_short",
+    throw new HttpError(503, Code.ADMIN_TOKEN_TOO_SHORT,
       `The admin API is disabled: ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long.`);
   }
   return token;
@@ -31,7 +31,7 @@ export function keyring(env) {
   const current = typeof env.SEALING_KEY === "string" ? env.SEALING_KEY.trim() : "";
   const previous = typeof env.SEALING_KEY_PREVIOUS === "string" ? env.SEALING_KEY_PREVIOUS.trim() : "";
   if (current === "") {
-    throw new HttpError(503, "sealing_key_not_configured",
+    throw new HttpError(503, Code.SEALING_KEY_NOT_CONFIGURED,
       "The worker has no SEALING_KEY secret configured (base64 of 32 random bytes), so it cannot store secrets.");
   }
   if (cachedKeyring && cachedKeyring.current === current && cachedKeyring.previous === previous) {
@@ -41,7 +41,7 @@ export function keyring(env) {
   try {
     built = new Keyring(current, previous === "" ? [] : [previous]);
   } catch {
-    throw new HttpError(503, "sealing_key_invalid",
+    throw new HttpError(503, Code.SEALING_KEY_INVALID,
       "SEALING_KEY (or SEALING_KEY_PREVIOUS) is not the base64 encoding of exactly 32 bytes.");
   }
   cachedKeyring?.keyring.free();
@@ -78,19 +78,50 @@ function asOrigin(text) {
   }
 }
 
-/** The origin this worker is reached at: PUBLIC_URL when set, else the request's own origin. */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * The origin this worker is reached at: PUBLIC_URL. Never the request's Host header, which whoever
+ * sends the request chooses (DNS rebinding, a proxy passing it on). Only with the development switch
+ * ALLOW_INSECURE_LOOPBACK=true, and only for a request to a loopback host, may PUBLIC_URL be left
+ * unset: a local run is then reached at the origin it was called on.
+ */
 export function publicOrigin(env, request) {
   const configured = typeof env.PUBLIC_URL === "string" ? env.PUBLIC_URL.trim() : "";
-  if (configured === "") return new URL(request.url).origin;
-  const origin = asOrigin(configured);
-  if (!origin) {
-    throw new HttpError(503, "public_url_invalid",
-      "PUBLIC_URL must be an http(s) origin such as https://connections.example.com (no path).");
+  if (configured !== "") {
+    const origin = asOrigin(configured);
+    if (!origin) {
+      throw new HttpError(503, Code.PUBLIC_URL_INVALID,
+        "PUBLIC_URL must be an http(s) origin such as https://connections.example.com (no path).");
+    }
+    return origin;
   }
-  return origin;
+  if (insecureLoopbackAllowed(env)) {
+    const url = new URL(request.url);
+    if (LOOPBACK_HOSTS.has(url.hostname)) return url.origin;
+  }
+  throw new HttpError(503, Code.PUBLIC_URL_NOT_CONFIGURED,
+    "The worker has no PUBLIC_URL variable configured (the origin it is reached at, such as https://connections.example.com), so it cannot build its callback URL or tell its own origin.");
 }
 
 /** The OAuth redirect URI registered at the instance for this worker. */
 export function callbackUrl(env, request) {
   return `${publicOrigin(env, request)}/oauth2/callback`;
+}
+
+/** The platform's request body limit on the paid plans; larger uploads never reach a worker. */
+export const DEFAULT_FORWARD_BODY_LIMIT_BYTES = 100 * 1024 * 1024;
+
+/**
+ * Largest forwarded request body: FORWARD_BODY_LIMIT_BYTES (a whole number of bytes, as a string or
+ * a number) or 100 MB when unset. Anything else is a 503 that names the variable, so a typo neither
+ * lifts nor silently changes the limit.
+ */
+export function forwardBodyLimit(env) {
+  const raw = env.FORWARD_BODY_LIMIT_BYTES;
+  if (raw === undefined || raw === null || raw === "") return DEFAULT_FORWARD_BODY_LIMIT_BYTES;
+  const text = String(raw).trim();
+  if (/^[1-9][0-9]{0,15}$/.test(text)) return Number(text);
+  throw new HttpError(503, Code.FORWARD_BODY_LIMIT_INVALID,
+    "FORWARD_BODY_LIMIT_BYTES must be a whole number of bytes, such as 104857600 for 100 MB.");
 }

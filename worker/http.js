@@ -1,12 +1,19 @@
 // HTTP plumbing shared by the router and the Durable Objects: JSON answers, the one error shape
-// `{"error":{"code","message","field"?}}`, bounded request bodies, content-type checks, and the
-// mapping from the core's ConnectionError codes (pkg/servicenow_connection.d.ts, `ErrorCode`) to
-// HTTP statuses. Error messages on the wire are the core's own sentences, which never contain a
-// secret; anything unexpected becomes a generic 500 so internal detail stays inside (the
-// "outward vs inward detail" rule of STYLE.md).
+// `{"error":{"code","message","field"?}}`, reading JSON bodies (strict UTF-8, bounded depth),
+// content-type checks, and the mapping from the core's ConnectionError codes
+// (pkg/servicenow_connection.d.ts, `ErrorCode`) to HTTP statuses. Error messages on the wire are the
+// core's own sentences, which never contain a secret; anything unexpected becomes a generic 500, so
+// internal detail stays inside. Body sizes are bounded before anything here reads them
+// (middleware/body-limit.js).
 
-/** Largest request body the worker reads, for its own API and for forwarded requests alike. */
-export const MAX_BODY_BYTES = 64 * 1024;
+import { errorCodes, fieldCodes } from "./core.js";
+import { Code, HttpError } from "./errors.js";
+
+/** The methods the forwarding routes accept (and an access key may be limited to). */
+export const FORWARD_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+
+/** Largest body of the worker's own API (settings, Generate's and Test's options, keys). */
+export const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
 /**
  * Deepest nesting of a JSON body the worker accepts (the core's own reader stops at the same depth).
@@ -14,19 +21,6 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * whatever walks it next (the RPC serialisation to the Durable Object does).
  */
 export const MAX_JSON_DEPTH = 32;
-
-/** An error the worker answers with, as it is. */
-export class HttpError extends Error {
-  constructor(status, code, message, { field, errors, headers } = {}) {
-    super(message);
-    this.name = "HttpError";
-    this.status = status;
-    this.code = code;
-    this.field = field;
-    this.errors = errors;
-    this.headers = headers;
-  }
-}
 
 const NO_STORE = { "cache-control": "no-store" };
 
@@ -47,30 +41,31 @@ function errorBody(code, message, field) {
   return { error };
 }
 
-// Field-level codes of the core (FieldErrorCode) mean the caller's input was wrong.
-const FIELD_CODES = new Set([
-  "required", "too_long", "control_character", "invalid_type", "invalid_url", "insecure_scheme",
-  "unsupported_scheme", "userinfo_not_allowed", "query_not_allowed", "fragment_not_allowed",
-  "invalid_host", "invalid_port", "invalid_api_path", "invalid_auth_type", "username_contains_colon",
-  "invalid_client_authentication", "out_of_range", "invalid_scope", "invalid_code_verifier",
-  "invalid_api_request_path", "duplicate_parameter", "invalid_state_prefix",
-]);
+// Field-level codes of the core mean the caller's input was wrong.
+const FIELD_CODES = new Set(Object.values(fieldCodes));
 
 // Stored data that the configured keys cannot open: an operator problem, not the caller's.
 const SEALING_CODES = new Set([
-  "invalid_sealing_key", "malformed_sealed_value", "unknown_sealing_key", "seal_authentication_failed",
-  "random_unavailable",
+  errorCodes.invalid_sealing_key, errorCodes.malformed_sealed_value, errorCodes.unknown_sealing_key,
+  errorCodes.seal_authentication_failed, errorCodes.random_unavailable,
 ]);
 
 /** The HTTP status for a ConnectionError thrown by the core. */
 export function statusForConnectionError(error) {
   const code = error.code;
   if (FIELD_CODES.has(code)) return 400;
-  if (code === "invalid_config" || code === "reauthorization_required") return 409;
-  if (code === "rate_limited") return 429;
-  if (code === "hibernating" || SEALING_CODES.has(code)) return 503;
+  if (code === errorCodes.invalid_config || code === errorCodes.reauthorization_required) return 409;
+  if (code === errorCodes.rate_limited) return 429;
+  if (code === errorCodes.hibernating || SEALING_CODES.has(code)) return 503;
   // The instance or its token endpoint failed or refused: a bad gateway from the caller's view.
   return 502;
+}
+
+/** The status `errorResponse` answers `error` with. */
+export function statusOf(error) {
+  if (error instanceof HttpError) return error.status;
+  if (isConnectionError(error)) return statusForConnectionError(error);
+  return error?.durableObjectReset === true || error?.retryable === true ? 503 : 500;
 }
 
 function isConnectionError(error) {
@@ -101,13 +96,13 @@ export function errorResponse(error) {
     // The runtime reset the connection's object mid-request (evicted, restarted, overloaded). Its
     // storage holds either all of a change or none of it, so the caller can simply try again.
     console.error(JSON.stringify({ event: "connection_interrupted", name: error.name ?? typeof error }));
-    return jsonResponse(503, errorBody("connection_interrupted",
+    return jsonResponse(503, errorBody(Code.CONNECTION_INTERRUPTED,
       "The connection was interrupted while handling this request; what it had stored is intact. Try again."),
     { "retry-after": "1" });
   }
   // Only the name: a message of an unexpected error could quote data it was handling.
   console.error(JSON.stringify({ event: "internal_error", name: error?.name ?? typeof error }));
-  return jsonResponse(500, errorBody("internal_error", "The worker failed to handle this request."));
+  return jsonResponse(500, errorBody(Code.INTERNAL_ERROR, "The worker failed to handle this request."));
 }
 
 /** Whether the Content-Type header names JSON (`application/json`, any parameters). */
@@ -118,64 +113,28 @@ export function isJsonContentType(value) {
 }
 
 /**
- * Reads the whole body, refusing more than `limit` bytes before reading it when Content-Length says
- * so, and while reading otherwise (chunked bodies have no length to check up front).
- */
-export async function readBody(request, limit = MAX_BODY_BYTES) {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && declared !== "" && !(Number(declared) <= limit)) {
-    throw tooLarge(limit);
-  }
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
-
-function tooLarge(limit) {
-  return new HttpError(413, "body_too_large", `The request body must be at most ${limit / 1024} KB.`);
-}
-
-/**
  * Reads a JSON object body. `optional` lets an empty body stand for `{}` (for POST routes whose
  * options are all optional); a non-empty body must still be declared as JSON.
  */
 export async function readJsonObject(request, { optional = false } = {}) {
-  const bytes = await readBody(request);
+  const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength === 0 && optional) return {};
   if (!isJsonContentType(request.headers.get("content-type"))) {
-    throw new HttpError(415, "unsupported_media_type", "The request body must be JSON (Content-Type: application/json).");
+    throw new HttpError(415, Code.UNSUPPORTED_MEDIA_TYPE, "The request body must be JSON (Content-Type: application/json).");
   }
   let value;
   try {
     const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     if (nestingExceeds(text, MAX_JSON_DEPTH)) {
-      throw new HttpError(400, "invalid_json", `The request body is nested too deeply (at most ${MAX_JSON_DEPTH} levels).`);
+      throw new HttpError(400, Code.INVALID_JSON, `The request body is nested too deeply (at most ${MAX_JSON_DEPTH} levels).`);
     }
     value = JSON.parse(text, checkJsonValue);
   } catch (error) {
     if (error instanceof HttpError) throw error;
-    throw new HttpError(400, "invalid_json", "The request body is not valid JSON.");
+    throw new HttpError(400, Code.INVALID_JSON, "The request body is not valid JSON.");
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new HttpError(400, "invalid_json", "The request body must be a JSON object.");
+    throw new HttpError(400, Code.INVALID_JSON, "The request body must be a JSON object.");
   }
   return value;
 }
@@ -208,10 +167,10 @@ function nestingExceeds(text, limit) {
  */
 function checkJsonValue(key, value) {
   if (!key.isWellFormed() || (typeof value === "string" && !value.isWellFormed())) {
-    throw new HttpError(400, "invalid_json", "Strings in the request body must be valid Unicode (no lone surrogate escapes).");
+    throw new HttpError(400, Code.INVALID_JSON, "Strings in the request body must be valid Unicode (no lone surrogate escapes).");
   }
   if (typeof value === "number" && !Number.isFinite(value)) {
-    throw new HttpError(400, "invalid_json", "Numbers in the request body must be finite.");
+    throw new HttpError(400, Code.INVALID_JSON, "Numbers in the request body must be finite.");
   }
   return value;
 }

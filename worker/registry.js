@@ -1,6 +1,7 @@
 // The list of connections, so that `GET /api/connections` is one call instead of one per connection.
 // One Durable Object (named "registry") holds a summary per connection: id, name, auth type, instance,
-// and the non-secret token facts (state and expiry times). Each connection object publishes its
+// the non-secret token facts (state, expiry times, the token's ServiceNow user) and the time and
+// classification of its last test. Each connection object publishes its
 // summary after every change; a revision number per connection makes late, out-of-order publishes
 // harmless, and a removal leaves a small tombstone so that a delayed publish cannot bring a deleted
 // connection back. Nothing secret is ever stored here.
@@ -28,6 +29,12 @@ export class ConnectionRegistry extends DurableObject {
     return true;
   }
 
+  /** Whether a live connection has this id. */
+  async has(id) {
+    const known = await this.ctx.storage.get(PREFIX + id);
+    return known !== undefined && !known.deleted;
+  }
+
   /** Summaries of all live connections, by id, with the token status as of now. */
   async list() {
     const entries = await this.ctx.storage.list({ prefix: PREFIX });
@@ -42,6 +49,8 @@ export class ConnectionRegistry extends DurableObject {
         baseUrl: entry.baseUrl,
         instanceUrl: entry.instanceUrl,
         token: entry.authType === "oauth2" ? describeTokens(entry.tokenState, now) : null,
+        // Entries published before last tests were recorded have none.
+        lastTest: entry.lastTest ?? null,
         updatedAt: entry.updatedAt,
       });
     }

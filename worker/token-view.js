@@ -1,5 +1,6 @@
-// What a person and the page see about a connection's tokens: status, expiry times and the warning
-// before the refresh token dies. The freshness policy is the core's (tokenSummary,
+// What a person and the page see about a connection's tokens: status, expiry times, the ServiceNow
+// user the token acts as, and the warning before the refresh token dies (in whole days left, rounded
+// down, as the page words it too). The freshness policy is the core's (tokenSummary,
 // src/oauth/lifecycle.rs); it depends only on the times and on whether a refresh token exists, so it
 // runs here on the stored, non-secret token times (tokenMeta) and needs no unsealing. The registry's
 // listing uses the same function, so the list and the detail view always agree.
@@ -20,7 +21,7 @@ const DAY_SECONDS = 86_400;
 
 /**
  * The token part of a connection view. `tokenState` is what the connection stored: absent (no token
- * yet), `{state: "active", meta}`, or `{state: "reauthorization_required", reason}`.
+ * yet), `{state: "active", meta, user?}`, or `{state: "reauthorization_required", reason}`.
  */
 export function describeTokens(tokenState, now = Date.now()) {
   if (!tokenState) {
@@ -51,6 +52,8 @@ export function describeTokens(tokenState, now = Date.now()) {
     refreshExpiresInSeconds: summary.refreshExpiresInSeconds,
     refreshExpiringSoon: summary.refreshExpiringSoon,
   };
+  // `{known: true, userName, name}` or `{known: false}`; absent for tokens from before users were read.
+  if (tokenState.user) view.user = tokenState.user;
   if (summary.refreshExpiringSoon && summary.status !== "reauthorize") {
     const days = Math.max(0, Math.floor((summary.refreshExpiresInSeconds ?? 0) / DAY_SECONDS));
     const when = days === 0 ? "within a day" : `in ${days} day${days === 1 ? "" : "s"}`;

@@ -1,7 +1,8 @@
 // The admin token: entered once per browser tab and kept in sessionStorage only, so it is gone when
 // the tab closes and never shared with other tabs or written to disk the way localStorage is. It is
-// never shown again after it is entered (the field is cleared at once) and only ever leaves the page
-// as the Bearer token of API calls (api.js).
+// cleared from the field once the worker accepted it, and only ever leaves the page as the Bearer
+// token of API calls (api.js). A refused token stays in the field, so a typo can be corrected
+// instead of typed again.
 
 const STORAGE_KEY = "servicenow-connection.adminToken";
 
@@ -28,10 +29,11 @@ function storeAdminToken(token) {
 }
 
 /**
- * Wires the token form. `onChange(hasToken)` runs after the token was set or forgotten.
- * Returns `{ showProblem(message) }` for the page to report a refused token and ask again.
+ * Wires the token form. `onChange(hasToken)` runs after the token was set or forgotten;
+ * `confirmForget()` may refuse "Forget token" (unsaved edits the person wants to keep).
+ * Returns `{ accepted(), refuse(message), showProblem(message) }`.
  */
-export function setUpAdminToken({ onChange }) {
+export function setUpAdminToken({ onChange, confirmForget = async () => true }) {
   const form = document.getElementById("admin-form");
   const input = document.getElementById("admin-token");
   const signedIn = document.getElementById("admin-signed-in");
@@ -53,7 +55,6 @@ export function setUpAdminToken({ onChange }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const token = input.value.trim();
-    input.value = "";
     if (token === "") {
       showProblem("Enter the admin token.");
       input.focus();
@@ -65,7 +66,8 @@ export function setUpAdminToken({ onChange }) {
     onChange(true);
   });
 
-  forget.addEventListener("click", () => {
+  forget.addEventListener("click", async () => {
+    if (!(await confirmForget())) return;
     storeAdminToken(null);
     render();
     onChange(false);
@@ -73,8 +75,17 @@ export function setUpAdminToken({ onChange }) {
   });
 
   render();
+  // The form works from here on (see index.html).
+  document.getElementById("admin-controls").disabled = false;
   return {
-    /** Drops the token (it was refused) and asks for it again with `message`. */
+    /** The worker accepted the token: it leaves the field (it is in this tab's storage now). */
+    accepted() {
+      input.value = "";
+    },
+    /**
+     * Drops the token (it was refused) and asks for it again with `message`. What was typed stays
+     * in the field for correcting.
+     */
     refuse(message) {
       storeAdminToken(null);
       render();

@@ -1,5 +1,5 @@
-// The worker's HTTP API as the page uses it (DESIGN.md, "HTTP API of the worker"; the exact JSON
-// shapes are in worker/connection.js and worker/http.js). Every call sends the admin token as a
+// The worker's HTTP API as the page uses it (the routes and JSON shapes are documented in
+// docs/worker.md). Every call sends the admin token as a
 // Bearer token, asks for JSON and never caches. Failures become ApiError with the worker's error
 // shape `{"error":{"code","message","field"?},"errors"?:[...]}` unpacked, so callers can put field
 // errors next to their fields and show everything else as a message. Nothing here logs: request
@@ -62,7 +62,7 @@ export function createApi({ getToken, onAdminProblem = () => {} }) {
 
   return {
     /**
-     * `[{id, name, authType, baseUrl, instanceUrl, token, updatedAt}]`, sorted by id; the worker's
+     * `[{id, name, authType, baseUrl, instanceUrl, token, lastTest, updatedAt}]`, sorted by id; the worker's
      * own settings that forms need (`worker` member) are recorded in worker-info.js.
      */
     async list() {
@@ -81,7 +81,16 @@ export function createApi({ getToken, onAdminProblem = () => {} }) {
     generate: (id) => call("POST", path(id, "/oauth/generate")),
     /** Reset: clears the tokens; answers the new view. */
     resetToken: (id) => call("DELETE", path(id, "/token")),
-    /** Test Connection: a TestResult `{ok, code, status?, message, hint?, retryAfterSeconds?, elapsedMs}`. */
+    /**
+     * Test Connection of the saved settings (the one that counts as the connection's last test): a
+     * TestResult `{ok, code, status?, message, hint?, retryAfterSeconds?, elapsedMs, tested: "stored"}`.
+     */
     test: (id) => call("POST", path(id, "/test")),
+    /**
+     * Test Connection of settings as typed (the PUT body's shape; secrets left out use the stored
+     * ones). Nothing is stored, not even for an id that does not exist yet. `tested: "typed"`; 422
+     * field errors as for saving.
+     */
+    testSettings: (id, settings) => call("POST", path(id, "/test"), { settings }),
   };
 }

@@ -1,8 +1,11 @@
 // The connection screen's entry module: loads the wasm core (validation needs it), asks for the admin
 // token, then ties the list, the editor form and the actions together — Save, Test Connection,
-// Generate (the authorization window), Reset, Delete and copying the Callback URL. Every action that
-// needs the connection as entered saves pending changes first, so Test Connection and Generate always
-// work on what the person sees. Results are announced in live regions next to where they belong.
+// Generate (the authorization window), Reset, Delete and copying the Callback URL. Save is the only
+// action that stores settings: Test Connection tests the form as it is (typed secrets included,
+// stored ones for untouched secret fields) and stores nothing, and Generate, which authorizes the
+// connection as stored, asks to save unsaved changes first. Results are announced in live regions
+// next to where they belong, and marked out of date when what they describe changes. After every
+// action, keyboard focus is on a control again (focus.js), never lost to the page body.
 
 import init from "./pkg/servicenow_connection.js";
 
@@ -11,9 +14,10 @@ import { createApi } from "./api.js";
 import { confirmAction } from "./confirm-dialog.js";
 import { setUpConnectionForm } from "./connection-form.js";
 import { setUpConnectionList } from "./connection-list.js";
-import { awaitAuthorization, navigateAuthorizationWindow, openAuthorizationWindow } from "./oauth-popup.js";
+import { focusFirst, focusIsLost } from "./focus.js";
+import { authorizeInWindow, openAuthorizationWindow } from "./oauth-popup.js";
 import { setUpTabs } from "./tabs.js";
-import { renderTestResult } from "./test-result.js";
+import { markTestResultStale, renderTestResult } from "./test-result.js";
 import { renderTokenState } from "./token-state.js";
 
 const byId = (id) => document.getElementById(id);
@@ -25,6 +29,8 @@ function say(id, text, tone = "") {
   element.className = `message${tone ? ` ${tone}` : ""}`;
 }
 
+const FIELDS_NEED_ATTENTION = "Some fields need attention: see the messages next to them.";
+
 async function main() {
   try {
     await init();
@@ -33,15 +39,23 @@ async function main() {
     return;
   }
 
-  const admin = setUpAdminToken({ onChange: (hasToken) => (hasToken ? start() : signedOut()) });
+  const admin = setUpAdminToken({
+    onChange: (hasToken) => (hasToken ? start({ focusList: true }) : signedOut()),
+    confirmForget: () => discardChanges(),
+  });
   const api = createApi({ getToken: readAdminToken, onAdminProblem: adminProblem });
   const tabs = setUpTabs(document.querySelector('[role="tablist"]'));
-  const form = setUpConnectionForm({ tabs, onInput: renderDirty });
-  const list = setUpConnectionList({ onSelect: (id) => openConnection(id) });
+  const form = setUpConnectionForm({ tabs, onInput: () => { renderDirty(); renderTestStale(); } });
+  const list = setUpConnectionList({ onSelect: (id) => openConnection(id, { fromList: true }) });
   // The token part of the open connection's view; it changes with Generate and Reset while the
   // settings in the form may be mid-edit.
   let token = null;
   let busy = false;
+  // Each opening of a connection gets a number; an answer for an older one is dropped.
+  let openingNumber = 0;
+  // What the Test Connection result on screen describes: the settings it ran on, and the change of
+  // token since then, if any.
+  let shownTest = null;
 
   // ---- admin token ----
 
@@ -49,7 +63,7 @@ async function main() {
     byId("workspace").hidden = true;
     say("boot-status", "Enter the admin token to see and edit the connections.");
     if (error.status === 401) {
-      admin.refuse("The worker refused this admin token (HTTP 401). Enter the correct token.");
+      admin.refuse("The worker refused this admin token (HTTP 401). Check it for typos and try again.");
     } else {
       admin.refuse(`The admin API is not available (HTTP ${error.status}): ${error.message}`);
     }
@@ -60,15 +74,19 @@ async function main() {
     say("boot-status", "Enter the admin token to see and edit the connections.");
   }
 
-  async function start() {
+  async function start({ focusList = false } = {}) {
     say("boot-status", "Loading connections…");
     let connections;
     try {
       connections = await api.list();
     } catch (error) {
-      if (!error.isAdminProblem) say("boot-status", `The connections could not be loaded: ${error.message}`, "error");
+      if (!error.isAdminProblem) {
+        admin.accepted();
+        say("boot-status", `The connections could not be loaded: ${error.message}`, "error");
+      }
       return;
     }
+    admin.accepted();
     say("boot-status", "");
     byId("workspace").hidden = false;
     list.render(connections);
@@ -76,6 +94,8 @@ async function main() {
     const first = connections.find((connection) => connection.id === wanted) ?? connections[0];
     if (first) await openConnection(first.id, { force: true });
     else newConnection({ force: true });
+    // The token form is gone: focus goes to the connection that is open, or to New connection.
+    if (focusList) focusFirst([() => list.selectedButton(), "new-connection"]);
   }
 
   // ---- list and editor ----
@@ -101,12 +121,27 @@ async function main() {
   function showEditor(heading) {
     byId("editor").hidden = false;
     byId("editor-heading").textContent = heading;
-    byId("test-result").hidden = true;
+    hideTestResult();
     for (const id of ["form-status", "generate-status", "copy-status"]) say(id, "");
+  }
+
+  /**
+   * On a phone the editor is below the list: after a tap in the list, bring it to the top of the
+   * screen and put focus on its heading, so the person (and a screen reader) is where the
+   * connection opens. Side by side, both are in view and focus stays in the list.
+   */
+  function revealEditor() {
+    const editor = byId("editor");
+    const listSection = document.querySelector(".connections");
+    if (editor.getBoundingClientRect().top < listSection.getBoundingClientRect().bottom) return;
+    editor.scrollIntoView({ block: "start" });
+    byId("editor-heading").focus({ preventScroll: true });
   }
 
   async function newConnection({ force = false } = {}) {
     if (!force && !(await discardChanges())) return;
+    openingNumber += 1;
+    endLoading();
     form.loadNew();
     token = null;
     list.select(null);
@@ -114,19 +149,56 @@ async function main() {
     renderConnectionState();
     tabs.show("panel-connection");
     history.replaceState(null, "", window.location.pathname);
-    if (!force) byId("name").focus();
+    if (!force) {
+      revealEditor();
+      byId("name").focus();
+    }
   }
 
-  async function openConnection(id, { force = false } = {}) {
-    if (!force && form.view?.id === id && !byId("editor").hidden) return;
+  function startLoading(id) {
+    byId("editor").hidden = false;
+    byId("editor").setAttribute("aria-busy", "true");
+    byId("editor-heading").textContent = "Loading…";
+    byId("dirty-marker").hidden = true;
+    say("editor-loading", `Loading connection "${id}"…`);
+    hideTestResult();
+    for (const status of ["form-status", "generate-status", "copy-status"]) say(status, "");
+    form.setLoading(true);
+  }
+
+  function endLoading() {
+    byId("editor").setAttribute("aria-busy", "false");
+    say("editor-loading", "");
+    form.setLoading(false);
+  }
+
+  async function openConnection(id, { force = false, fromList = false } = {}) {
+    if (!force && form.view?.id === id && !byId("editor").hidden && byId("editor").getAttribute("aria-busy") !== "true") {
+      if (fromList) revealEditor();
+      return;
+    }
     if (!force && !(await discardChanges())) return;
+    openingNumber += 1;
+    const number = openingNumber;
+    const previous = { id: form.view?.id ?? null, heading: byId("editor-heading").textContent };
+    list.select(id);
+    startLoading(id);
+    if (fromList) revealEditor();
     let view;
     try {
       view = await api.get(id);
     } catch (error) {
+      if (number !== openingNumber) return;
+      // The form still holds what was open before: show that again.
+      endLoading();
+      list.select(previous.id);
+      byId("editor-heading").textContent = previous.heading;
+      renderDirty();
       if (!error.isAdminProblem) say("connection-list-status", `Connection "${id}" could not be loaded: ${error.message}`, "error");
       return;
     }
+    if (number !== openingNumber) return;
+    endLoading();
     loadView(view);
     showEditor(view.name || view.id);
     tabs.show("panel-connection");
@@ -152,6 +224,31 @@ async function main() {
     byId("reset-token").disabled = form.isNew || !token || token.status === "none";
   }
 
+  // ---- the Test Connection result ----
+
+  function hideTestResult() {
+    shownTest = null;
+    byId("test-result").hidden = true;
+  }
+
+  /** Marks the result on screen out of date when the settings differ from the tested ones. */
+  function renderTestStale() {
+    if (!shownTest) return;
+    const reason = form.testedSettings() !== shownTest.settings
+      ? "the settings were changed after this test."
+      : shownTest.tokenChange;
+    markTestResultStale(byId("test-result"), reason ?? null);
+  }
+
+  /** The token changed (Generate, Reset): a result on screen describes the old one. */
+  function tokenChanged(reason) {
+    if (!shownTest) return;
+    shownTest.tokenChange = reason;
+    renderTestStale();
+  }
+
+  // ---- actions ----
+
   function setBusy(value) {
     busy = value;
     byId("connection-form").setAttribute("aria-busy", String(value));
@@ -164,9 +261,12 @@ async function main() {
   /**
    * Runs an action with the buttons disabled; a failure that is not about the admin token is shown
    * in `statusId`. Messages of earlier actions are cleared first, so nothing stale stays on screen.
+   * Afterwards, if focus was lost (the pressed button was disabled meanwhile, or is gone), it goes
+   * to the first of `focus` that can take it, else back to the control that started the action.
    */
-  async function action(statusId, work) {
+  async function action(statusId, work, { focus = [] } = {}) {
     if (busy) return undefined;
+    const opener = document.activeElement;
     for (const id of ["form-status", "generate-status", "copy-status", "connection-list-status"]) say(id, "");
     setBusy(true);
     try {
@@ -176,7 +276,27 @@ async function main() {
       return undefined;
     } finally {
       setBusy(false);
+      if (focusIsLost() && !byId("workspace").hidden) focusFirst([opener, ...focus, "main"]);
     }
+  }
+
+  /** Shows the worker's 400/422 field errors next to their fields; false for any other error. */
+  function showRefusedSettings(error, statusId, lead) {
+    if (error.status !== 422 && error.status !== 400) return false;
+    const fieldErrors = error.errors.length > 0 ? error.errors : [{ field: error.field, message: error.message }];
+    const unplaced = form.showServerErrors(fieldErrors);
+    form.focusFirstError();
+    const rest = unplaced.map((problem) => problem.message).join(" ");
+    say(statusId, `${lead} ${rest}`.trim(), "error");
+    return true;
+  }
+
+  /** Checks every field as Save does; on errors, shows them and focuses the first. */
+  function checkAll(statusId) {
+    if (form.validate({ all: true }).ok) return true;
+    form.focusFirstError();
+    say(statusId, FIELDS_NEED_ATTENTION, "error");
+    return false;
   }
 
   // ---- save ----
@@ -186,13 +306,9 @@ async function main() {
    * fields or in `statusId`).
    */
   async function save(statusId) {
-    const checked = form.validate({ all: true });
-    if (!checked.ok) {
-      form.focusFirstError();
-      say(statusId, "Some fields need attention: see the messages next to them.", "error");
-      return null;
-    }
+    if (!checkAll(statusId)) return null;
     const { id, isNew } = form.read();
+    const savedSettings = form.testedSettings();
     let view;
     try {
       // "Create" must never overwrite another connection: the worker refuses a taken id (412).
@@ -204,17 +320,17 @@ async function main() {
         say(statusId, "Choose another Connection ID.", "error");
         return null;
       }
-      if (error.status === 422 || error.status === 400) {
-        const fieldErrors = error.errors.length > 0 ? error.errors : [{ field: error.field, message: error.message }];
-        const unplaced = form.showServerErrors(fieldErrors);
-        form.focusFirstError();
-        const rest = unplaced.map((problem) => problem.message).join(" ");
-        say(statusId, `The worker did not accept the settings. ${rest}`.trim(), "error");
-        return null;
-      }
+      if (showRefusedSettings(error, statusId, "The worker did not accept the settings.")) return null;
       throw error;
     }
+    const tokenBefore = token?.issuedAt ?? null;
     loadView(view);
+    // A result about exactly these settings stays current: they are stored now, and the typed
+    // secret it included has left the form.
+    if (shownTest?.settings === savedSettings) shownTest.settings = form.testedSettings();
+    // Saving can clear the tokens (another instance or client): a result about the old token is old.
+    if ((token?.issuedAt ?? null) !== tokenBefore) tokenChanged("the access token was cleared when the settings were saved.");
+    renderTestStale();
     await refreshList();
     return view;
   }
@@ -225,84 +341,91 @@ async function main() {
       const wasNew = form.isNew;
       const view = await save("form-status");
       if (view) say("form-status", wasNew ? `Connection "${view.name}" created.` : "Saved.", "ok");
-    });
+    }, { focus: ["save"] });
   });
 
   // ---- Test Connection ----
 
   byId("test-connection").addEventListener("click", () => {
     action("form-status", async () => {
-      say("form-status", "");
-      if (form.isNew || form.isDirty()) {
-        if (!(await save("form-status"))) return;
-      }
+      if (!checkAll("form-status")) return;
       const { id } = form.read();
-      say("form-status", "Testing the connection…");
+      // Unsaved changes (or a connection not created yet) are tested as typed, and nothing is
+      // stored; an unchanged form tests the saved settings, which counts as the connection's test.
+      const typed = form.isNew || form.isDirty();
+      const tested = form.testedSettings();
+      const tokenStatus = form.isNew ? "unsaved" : (token?.status ?? null);
+      say("form-status", typed ? "Testing the settings as entered (nothing is saved)…" : "Testing the connection…");
       const started = performance.now();
-      const result = await api.test(id);
-      renderTestResult(byId("test-result-body"), result, performance.now() - started);
+      let result;
+      try {
+        result = typed ? await api.testSettings(id, form.body()) : await api.test(id);
+      } catch (error) {
+        if (showRefusedSettings(error, "form-status", "The worker did not accept the settings to test.")) return;
+        throw error;
+      }
+      renderTestResult(byId("test-result-body"), result, performance.now() - started, { tokenStatus });
+      shownTest = { settings: tested, tokenChange: null };
       byId("test-result").hidden = false;
+      renderTestStale();
       say("form-status", "");
-    });
+      if (!typed) await refreshList();
+    }, { focus: ["test-connection"] });
   });
 
   // ---- Generate and Reset ----
 
-  byId("generate").addEventListener("click", () => {
+  byId("generate").addEventListener("click", async () => {
     if (busy) return;
-    // Synchronously, still inside the click: later the browser would block the window.
+    say("generate-status", "");
+    // Errors first: no window opens for settings that cannot be authorized.
+    if (!checkAll("form-status")) return;
+    const unsaved = form.isNew || form.isDirty();
+    if (unsaved) {
+      // Generate authorizes the connection as stored; what is typed must be saved first.
+      const confirmed = await confirmAction({
+        title: form.isNew ? "Save the new connection first?" : "Save your changes first?",
+        text: "Generate authorizes the connection as it is saved. Save what you entered, then log in at the instance in the authorization window.",
+        confirmLabel: "Save and Generate",
+        tone: "primary",
+      });
+      if (!confirmed || busy) return;
+    }
+    // Synchronously after the person's click (on Generate, or on "Save and Generate"): later the
+    // browser would block the window.
     const popup = openAuthorizationWindow();
     if (!popup) {
       say("generate-status", "The browser blocked the authorization window. Allow pop-ups for this page, then click Generate again.", "error");
       return;
     }
     action("generate-status", async () => {
-      say("generate-status", "");
       let authorization;
       try {
-        if (form.isNew || form.isDirty()) {
-          if (!(await save("generate-status"))) {
-            popup.close();
-            return;
-          }
+        if (unsaved && !(await save("form-status"))) {
+          popup.close();
+          return;
         }
         authorization = await api.generate(form.read().id);
       } catch (error) {
         popup.close();
         throw error;
       }
-      navigateAuthorizationWindow(popup, authorization.authorizationUrl);
       say("generate-status", "Log in and allow access in the authorization window…");
       const id = form.read().id;
-      const issuedBefore = token?.issuedAt ?? null;
-      const outcome = await awaitAuthorization(popup, { connectionId: id });
-      let view = await api.get(id);
-      const isNewToken = (candidate) => candidate.token?.issuedAt != null && candidate.token.issuedAt !== issuedBefore;
-      if (outcome.outcome === "closed") {
-        // No message: the window was closed by hand, or the browser cut the link to it (a login page
-        // with a Cross-Origin-Opener-Policy makes it look closed). Look again for a little while in
-        // case the callback is still completing.
-        for (let attempt = 0; attempt < 3 && !isNewToken(view); attempt += 1) {
-          await new Promise((resolve) => setTimeout(resolve, 1500));
-          view = await api.get(id);
-        }
-      }
+      const { view, tokenIsNew, status } = await authorizeInWindow(popup, {
+        authorizationUrl: authorization.authorizationUrl,
+        connectionId: id,
+        issuedBefore: token?.issuedAt ?? null,
+        loadView: () => api.get(id),
+      });
       if (form.view?.id === id) {
         token = view.token ?? null;
         renderConnectionState();
+        if (tokenIsNew) tokenChanged("a new access token was generated after this test.");
       }
       await refreshList();
-      if (outcome.outcome === "message") {
-        say("generate-status", outcome.message.message, outcome.message.ok ? "ok" : "error");
-      } else if (outcome.outcome === "closed") {
-        say("generate-status", isNewToken(view)
-          ? "The authorization window was closed; a new access token was stored."
-          : "The authorization window was closed before the authorization finished. No token was stored.",
-        isNewToken(view) ? "ok" : "error");
-      } else {
-        say("generate-status", "No answer from the authorization window after 10 minutes. Click Generate to try again.", "error");
-      }
-    });
+      say("generate-status", status.text, status.tone);
+    }, { focus: ["generate"] });
   });
 
   byId("reset-token").addEventListener("click", async () => {
@@ -317,9 +440,10 @@ async function main() {
       const view = await api.resetToken(form.read().id);
       token = view.token ?? null;
       renderConnectionState();
+      tokenChanged("the access token was reset after this test.");
       await refreshList();
       say("generate-status", "The access token was cleared. Click Generate to get a new one.", "ok");
-    });
+    }, { focus: ["generate"] });
   });
 
   // ---- Delete ----
@@ -339,8 +463,7 @@ async function main() {
       const label = name || id;
       await newConnection({ force: true });
       say("connection-list-status", `Connection "${label}" was deleted.`, "ok");
-      byId("new-connection").focus();
-    });
+    }, { focus: ["new-connection"] });
   });
 
   // ---- Callback URL ----

@@ -1,15 +1,19 @@
 // The connection editor's form: it reads what is entered, fills itself from the worker's masked view
 // of a connection, validates as you type (validation.js, the core's rules) and puts each error next
 // to its field, linked by aria-describedby and marked aria-invalid, with a count on the tab that
-// holds it. Errors show for a field once it has been edited, and for all fields after a save
-// attempt, so a new, empty form does not greet anyone in red.
+// holds it. A field's errors show once the person has left it, or paused typing in it for a moment,
+// and for all fields after Save, Test Connection or Generate was pressed: a half-typed "h" is not an
+// error yet, and a new, empty form does not greet anyone in red. Once a field shows an error, the
+// error follows every keystroke, so it goes away the moment the value is right. OAuth 2.0 URLs on
+// another host than the instance get a warning next to them, which never blocks saving.
 //
 // Secrets ("Click to Set"): Password and Client Secret are write-only. The form never receives them
 // (the view says only `{set: true|false}`), shows "Set" or "Not set", and offers a text box only
 // after "Click to Set" was pressed; only a value typed there is sent, and it is wiped from the page
-// as soon as the save succeeded or the box is cancelled. An untouched secret keeps the stored one.
+// as soon as the save succeeded or the box is cancelled (Cancel or Escape). An untouched secret
+// keeps the stored one.
 
-import { defaultOAuthUrls, suggestId, validateConnection } from "./validation.js";
+import { defaultOAuthUrls, otherHostWarnings, suggestId, validateConnection } from "./validation.js";
 import { workerCallbackUrl } from "./worker-info.js";
 
 const SECRET_FIELDS = ["password", "clientSecret"];
@@ -32,6 +36,9 @@ const PANEL_OF = {
 };
 /** Settings a connection can have that this form does not edit (set through the API); kept as they are. */
 const KEPT_SETTINGS = ["timeoutMs", "clientAuthentication", "refreshTokenLifetimeSeconds"];
+/** How long typing may pause before the field's errors show: long enough not to interrupt a word. */
+export const TYPING_PAUSE_MS = 1000;
+const WARNING_FIELDS = ["authorizationUrl", "tokenUrl"];
 
 const byId = (id) => document.getElementById(id);
 
@@ -51,6 +58,8 @@ export function setUpConnectionForm({ tabs, onInput }) {
   let showAll = false;
   let snapshot = "";
   const touched = new Set();
+  // Fields being typed in, with the timer that marks them touched after a pause.
+  const pauseTimers = new Map();
   // Errors from the worker's last answer, shown until their field is edited.
   let serverErrors = [];
   const secrets = Object.fromEntries(SECRET_FIELDS.map((field) => [field, { stored: false, editing: false }]));
@@ -96,6 +105,15 @@ export function setUpConnectionForm({ tabs, onInput }) {
     return JSON.stringify({ id, name, settings });
   }
 
+  /**
+   * What a Test Connection result describes: the settings of the chosen type and a typed secret.
+   * Compared, never shown or stored, so the typed secret may be part of it.
+   */
+  function testedSettings() {
+    const { settings, secrets: typed } = read();
+    return JSON.stringify({ settings, typed });
+  }
+
   /** Whether anything differs from what was loaded (a typed secret counts). */
   function isDirty() {
     const typedSecret = SECRET_FIELDS.some((field) => secrets[field].editing && byId(field).value !== "");
@@ -114,11 +132,25 @@ export function setUpConnectionForm({ tabs, onInput }) {
     return byId(domId(field));
   }
 
+  const visible = (field) => showAll || touched.has(field);
+
+  function showWarnings(errorsShown) {
+    const warnings = new Map(otherHostWarnings(read().settings).map((warning) => [warning.field, warning.message]));
+    for (const field of WARNING_FIELDS) {
+      // An error says more than a warning; one message per field at a time.
+      // Unlike errors, warnings also show for stored values: only typing holds them back.
+      const message = !pauseTimers.has(field) && !errorsShown.has(field) ? (warnings.get(field) ?? "") : "";
+      const slot = byId(`${field}-warning`);
+      slot.textContent = message;
+      slot.hidden = message === "";
+    }
+  }
+
   function showErrors(errors) {
     const shown = new Map();
     for (const error of errors) {
       if (!errorSlot(error.field)) continue;
-      if (!showAll && !touched.has(error.field) && !error.fromServer) continue;
+      if (!visible(error.field) && !error.fromServer) continue;
       if (!shown.has(error.field)) shown.set(error.field, error.message);
     }
     const fields = ["id", "name", "authType", ...Object.keys(PANEL_OF).filter((field) => field !== "authType")];
@@ -134,6 +166,7 @@ export function setUpConnectionForm({ tabs, onInput }) {
       if (message !== "" && PANEL_OF[field]) counts[PANEL_OF[field]] += 1;
     }
     for (const [panel, count] of Object.entries(counts)) tabs.setErrorCount(panel, count);
+    showWarnings(shown);
     return shown;
   }
 
@@ -177,8 +210,12 @@ export function setUpConnectionForm({ tabs, onInput }) {
   function renderPlaceholders() {
     const defaults = defaultOAuthUrls(byId("baseUrl").value)
       ?? (view?.resolved?.authorizationUrl ? view.resolved : null);
-    byId("authorizationUrl").placeholder = defaults?.authorizationUrl ?? "<instance>/oauth_auth.do";
-    byId("tokenUrl").placeholder = defaults?.tokenUrl ?? "<instance>/oauth_token.do";
+    for (const [field, fallback] of [["authorizationUrl", "<instance>/oauth_auth.do"], ["tokenUrl", "<instance>/oauth_token.do"]]) {
+      const url = defaults?.[field] ?? fallback;
+      byId(field).placeholder = url;
+      // Also in the hint, which wraps: on a phone the placeholder is cut off.
+      byId(`${field}-hint`).textContent = `Leave empty for the instance's default, ${url}.`;
+    }
   }
 
   function renderSecret(field) {
@@ -212,7 +249,13 @@ export function setUpConnectionForm({ tabs, onInput }) {
 
   // ---- loading ----
 
+  function stopPauseTimers() {
+    for (const timer of pauseTimers.values()) clearTimeout(timer);
+    pauseTimers.clear();
+  }
+
   function reset() {
+    stopPauseTimers();
     touched.clear();
     serverErrors = [];
     showAll = false;
@@ -270,11 +313,27 @@ export function setUpConnectionForm({ tabs, onInput }) {
 
   // ---- events ----
 
+  /** The field counts as touched after a pause in typing (or at once for a choice). */
+  function touchAfterPause(field, immediately) {
+    clearTimeout(pauseTimers.get(field));
+    pauseTimers.delete(field);
+    if (touched.has(field)) return;
+    if (immediately) {
+      touched.add(field);
+      return;
+    }
+    pauseTimers.set(field, setTimeout(() => {
+      pauseTimers.delete(field);
+      touched.add(field);
+      validate();
+    }, TYPING_PAUSE_MS));
+  }
+
   form.addEventListener("input", (event) => {
     const target = event.target;
     const field = target === idInput ? "id" : target.name;
     if (!field) return;
-    touched.add(field);
+    touchAfterPause(field, target.type === "radio");
     serverErrors = serverErrors.filter((error) => error.field !== field);
     if (target === idInput) idEdited = true;
     if (target === nameInput && isNew && !idEdited) {
@@ -289,7 +348,7 @@ export function setUpConnectionForm({ tabs, onInput }) {
     // Leaving a field after typing in it is "touched" even if the value ended up unchanged.
     const field = event.target === idInput ? "id" : event.target.name;
     if (field && event.target.value !== undefined && event.target.value !== "" && !touched.has(field)) {
-      touched.add(field);
+      touchAfterPause(field, true);
       validate();
     }
   });
@@ -302,11 +361,23 @@ export function setUpConnectionForm({ tabs, onInput }) {
       byId(field).focus();
       changed();
     });
-    container.querySelector(".secret-cancel").addEventListener("click", () => {
+    const cancel = () => {
       closeSecret(field);
       byId(`${field}-open`).focus();
       changed();
+    };
+    container.querySelector(".secret-cancel").addEventListener("click", cancel);
+    byId(field).addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || event.isComposing) return;
+      event.preventDefault();
+      cancel();
     });
+  }
+
+  /** While a connection loads, the form shows the previous one: it must not take input then. */
+  function setLoading(loading) {
+    form.inert = loading;
+    form.classList.toggle("loading", loading);
   }
 
   return {
@@ -314,6 +385,8 @@ export function setUpConnectionForm({ tabs, onInput }) {
     loadView,
     read,
     body,
+    testedSettings,
+    setLoading,
     validate,
     showServerErrors,
     focusFirstError,

@@ -4,7 +4,8 @@
 // callback page (worker/callback-page.js) reports the outcome to its opener with postMessage; a
 // message is believed only when it comes from this page's own origin (the worker serving both), from
 // the window we opened, and has the callback's message type. If the window is closed without a
-// message (the user gave up, or the message was lost), the caller reloads the connection instead.
+// message (the user gave up, the instance showed its own error page, or the message was lost), the
+// connection is loaded again to see whether a token arrived anyway, and the likely causes are named.
 
 /** The `type` of the callback page's message (worker/callback-page.js MESSAGE_TYPE). */
 export const MESSAGE_TYPE = "servicenow-connection:oauth";
@@ -92,4 +93,50 @@ export function awaitAuthorization(popup, { connectionId }) {
       else if (Date.now() - started > GIVE_UP_MS) finish({ outcome: "timeout" });
     }, POLL_MS);
   });
+}
+
+/**
+ * Said when the authorization window closed without reporting a result: it showed something else
+ * than the callback, most often the instance's own error page (an unknown Client ID, a Redirect URL
+ * that is not registered).
+ */
+const CLOSED_WITHOUT_RESULT = "The authorization window was closed before the authorization finished. No token was stored. "
+  + "If the window showed an error from the instance, check the Client ID (and Client Secret) of this connection, and that "
+  + "the Callback URL above is registered as a Redirect URL of that OAuth client in ServiceNow (System OAuth › Application Registry).";
+
+/** How often, and how long apart, a closed window is followed by another look at the connection. */
+const LATE_LOOKS = 3;
+const LATE_LOOK_MS = 1500;
+
+/**
+ * Sends `popup` to `authorizationUrl` and waits for the outcome. `loadView()` reads the connection
+ * afterwards; `issuedBefore` is the token's issuedAt before Generate (null if none). Answers
+ * `{view, tokenIsNew, status: {text, tone}}` with the words for the page's status line.
+ */
+export async function authorizeInWindow(popup, { authorizationUrl, connectionId, issuedBefore, loadView }) {
+  navigateAuthorizationWindow(popup, authorizationUrl);
+  const outcome = await awaitAuthorization(popup, { connectionId });
+  const isNewToken = (candidate) => candidate.token?.issuedAt != null && candidate.token.issuedAt !== issuedBefore;
+  let view = await loadView();
+  if (outcome.outcome === "closed") {
+    // The window was closed by hand, or the browser cut the link to it (a login page with a
+    // Cross-Origin-Opener-Policy makes it look closed). Look again for a little while in case the
+    // callback is still completing.
+    for (let attempt = 0; attempt < LATE_LOOKS && !isNewToken(view); attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, LATE_LOOK_MS));
+      view = await loadView();
+    }
+  }
+  const tokenIsNew = isNewToken(view);
+  let status;
+  if (outcome.outcome === "message") {
+    status = { text: outcome.message.message, tone: outcome.message.ok ? "ok" : "error" };
+  } else if (outcome.outcome === "closed") {
+    status = tokenIsNew
+      ? { text: "The authorization window was closed; a new access token was stored.", tone: "ok" }
+      : { text: CLOSED_WITHOUT_RESULT, tone: "error" };
+  } else {
+    status = { text: "No answer from the authorization window after 10 minutes. Click Generate to try again.", tone: "error" };
+  }
+  return { view, tokenIsNew, status };
 }

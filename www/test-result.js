@@ -3,7 +3,9 @@
 // and sys_db_object; hibernating: wake the instance; 404: API path and version; 401 with Basic: maybe
 // Basic is disabled, use OAuth), the HTTP status and how long the test took. The words for each
 // class live here; the explanations come from the core so that the worker, the package and the page
-// say the same thing.
+// say the same thing. The result also says what was tested (the settings as typed, not saved, or
+// the saved ones), and is marked out of date as soon as what it describes changes: an edit to the
+// settings, a new token from Generate, a Reset.
 
 const CLASSIFICATION = {
   ok: { label: "Connected", tone: "ok" },
@@ -32,12 +34,38 @@ function line(className, label, value) {
   return row;
 }
 
+/** The short label of a test result's class, for the list's "last test". */
+export function testLabel(code) {
+  return CLASSIFICATION[code] ?? { label: code, tone: "bad" };
+}
+
+const TESTED = {
+  typed: "Tested the settings as entered. Nothing was saved.",
+  stored: "Tested the saved settings.",
+};
+
 /**
- * Fills `container` with `result` (a TestResult). `roundTripMs` is the page's own measurement, used
- * when the worker did not time a request (it answered without calling the instance).
+ * The class's label, with "re-authorization required" worded for what it means here: a connection
+ * that never had a token is not authorized yet, and settings typed but not saved have no token.
  */
-export function renderTestResult(container, result, roundTripMs) {
+function classify(result, tokenStatus) {
   const known = CLASSIFICATION[result.code] ?? { label: result.code, tone: "bad" };
+  if (result.code !== "reauthorization_required") return known;
+  if (tokenStatus === "none" || tokenStatus === "unsaved") return { label: "Not authorized yet", tone: "bad" };
+  if (result.tested === "typed" && tokenStatus !== "reauthorization_required") {
+    return { label: "Not authorized for these settings", tone: "bad" };
+  }
+  return known;
+}
+
+/**
+ * Fills `container` with `result` (a TestResult plus `tested`). `roundTripMs` is the page's own
+ * measurement, used when the worker did not time a request (it answered without calling the
+ * instance). `tokenStatus`: the connection's token status when the test ran ("unsaved" for a
+ * connection not created yet), for the wording of a missing authorization.
+ */
+export function renderTestResult(container, result, roundTripMs, { tokenStatus = null } = {}) {
+  const known = classify(result, tokenStatus);
   const badge = document.createElement("span");
   badge.className = `badge ${known.tone}`;
   badge.textContent = known.label;
@@ -49,6 +77,7 @@ export function renderTestResult(container, result, roundTripMs) {
 
   const elapsed = result.elapsedMs > 0 ? result.elapsedMs : roundTripMs;
   const parts = [headline, line("result-message", "", result.message)];
+  if (TESTED[result.tested]) parts.push(line("result-tested", "", TESTED[result.tested]));
   if (result.hint) parts.push(line("result-hint", "Hint", result.hint));
   if (result.retryAfterSeconds != null) {
     parts.push(line("result-retry", "Retry after", `${result.retryAfterSeconds} s`));
@@ -56,4 +85,16 @@ export function renderTestResult(container, result, roundTripMs) {
   parts.push(line("result-time", "Took", `${Math.round(elapsed)} ms`));
   container.replaceChildren(...parts);
   container.dataset.code = result.code;
+}
+
+/**
+ * Marks the shown result as out of date (`reason` says what changed), or as current again with
+ * `reason` null. `section` holds the result and its note (a `.stale-note` element).
+ */
+export function markTestResultStale(section, reason) {
+  const note = section.querySelector(".stale-note");
+  section.classList.toggle("stale", reason !== null);
+  section.dataset.stale = String(reason !== null);
+  note.textContent = reason === null ? "" : `Out of date: ${reason} Click Test Connection to test again.`;
+  note.hidden = reason === null;
 }

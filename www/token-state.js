@@ -1,13 +1,15 @@
-// How the page shows an OAuth connection's access token: none yet, valid until a time, expired but
-// refreshed on the next use, or re-authorization required; and how long the refresh token has left,
-// with a warning in its last 7 days (ServiceNow does not extend a refresh token when it is used, so
-// the connection dies on that day unless someone clicks Generate; DESIGN.md, "ServiceNow behaviour").
-// The facts come from the worker's connection view (`token`, worker/token-view.js), which applies the
-// core's freshness policy; this module only words them. Times are shown in the reader's local time
+// How the page shows an OAuth connection's access token: not authorized yet, valid until a time,
+// expired but refreshed on the next use, or re-authorization required; which ServiceNow user it acts
+// as; and how long the refresh token has left, with a warning in its last days (ServiceNow does not
+// extend a refresh token when it is used, so the connection dies on that day unless someone clicks
+// Generate). The facts come from the worker's connection view (`token`), which applies the core's
+// freshness policy (tokenSummary): whether the refresh token is "expiring soon" is the core's
+// `refreshExpiringSoon`, never decided here, so the page, the listing and the worker's warning text
+// always agree. Days are whole days left, rounded down as the worker's warning rounds them, so the
+// number shown never promises more time than there is. Times are shown in the reader's local time
 // with the zone name, so "valid until" is never ambiguous.
 
 const DAY_SECONDS = 86_400;
-const WARN_DAYS = 7;
 
 // dateStyle/timeStyle cannot be combined with timeZoneName, so the parts are named one by one.
 const timeFormat = new Intl.DateTimeFormat(undefined, {
@@ -28,13 +30,10 @@ export function timeElement(ms) {
   return element;
 }
 
-/**
- * "in N days", from the worker's seconds count (computed at the worker's clock). Rounded, so a
- * 100-day token read a second after it was issued says 100, not 99; under a day says so.
- */
-function daysText(seconds) {
-  if (seconds < DAY_SECONDS) return "within a day";
-  const days = Math.round(seconds / DAY_SECONDS);
+/** "in N days" (whole days left, rounded down) from the worker's seconds count; under a day says so. */
+export function daysText(seconds) {
+  const days = Math.floor(seconds / DAY_SECONDS);
+  if (days < 1) return "within a day";
   return `in ${days} ${days === 1 ? "day" : "days"}`;
 }
 
@@ -50,13 +49,30 @@ export function tokenBadge(token) {
     case "reauthorization_required":
       return { text: "Re-authorization required", tone: "bad" };
     default:
-      return { text: "No access token", tone: "none" };
+      return { text: "Not authorized yet", tone: "none" };
   }
 }
 
 function refreshWarns(token) {
-  if (token.refreshExpiresInSeconds == null) return false;
-  return Boolean(token.refreshExpiringSoon) || token.refreshExpiresInSeconds < WARN_DAYS * DAY_SECONDS;
+  return token.refreshExpiringSoon === true;
+}
+
+/**
+ * Whose token it is: the ServiceNow user read with the token right after Generate (`token.user`,
+ * `{known: true, userName, name}`), or unknown when the instance did not let the token read it.
+ * Tokens from before the worker recorded users have no `user`: nothing is said then.
+ */
+function userLine(user) {
+  if (!user || typeof user !== "object") return null;
+  if (user.known !== true) {
+    return paragraph("token-user", "ServiceNow user: unknown (the instance did not allow this token to read its user record).");
+  }
+  const who = document.createElement("strong");
+  who.textContent = user.userName;
+  const parts = ["Acts as ServiceNow user ", who];
+  if (user.name && user.name !== user.userName) parts.push(` (${user.name})`);
+  parts.push(".");
+  return paragraph("token-user", ...parts);
 }
 
 function paragraph(className, ...parts) {
@@ -87,7 +103,7 @@ export function renderTokenState(container, token) {
   const badge = badgeElement(tokenBadge(token));
   switch (token.status) {
     case "none":
-      container.append(paragraph("token-headline", badge, " No access token yet. Click Generate to authorize this connection."));
+      container.append(paragraph("token-headline", badge, " This connection has no access token. Click Generate to authorize it."));
       return;
     case "reauthorization_required":
       container.append(
@@ -106,6 +122,8 @@ export function renderTokenState(container, token) {
   } else {
     container.append(paragraph("token-headline", badge, " Access token valid until ", timeElement(token.expiresAt), "."));
   }
+  const user = userLine(token.user);
+  if (user) container.append(user);
   if (token.refreshExpiresAt == null) {
     container.append(paragraph("", "No refresh token: click Generate again when the access token expires."));
     return;

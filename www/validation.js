@@ -55,6 +55,45 @@ export function defaultOAuthUrls(baseUrl) {
   return { authorizationUrl: probe.config.authorizationUrl, tokenUrl: probe.config.tokenUrl };
 }
 
+function parseUrl(text) {
+  try {
+    return typeof text === "string" && text.trim() !== "" ? new URL(text.trim()) : null;
+  } catch {
+    return null;
+  }
+}
+
+const OTHER_HOST_REASON = {
+  authorizationUrl: {
+    label: "Authorization Token URL",
+    why: "People sign in there when you click Generate: use it only if your instance signs people in on that host.",
+  },
+  tokenUrl: {
+    label: "Access Token URL",
+    why: "The client secret and the authorization codes are sent there: check that it is your instance's token endpoint.",
+  },
+};
+
+/**
+ * Warnings, not errors: OAuth 2.0 URLs entered on another host than the Base URL's instance. That
+ * can be right (an identity provider in front of the instance) but is more often a copy-and-paste
+ * slip that would send the client secret elsewhere. `[{field, message}]`; none while the Base URL
+ * or the field is empty or unreadable (the errors speak then).
+ */
+export function otherHostWarnings(settings) {
+  if (settings.authType !== "oauth2") return [];
+  const instance = parseUrl(settings.baseUrl);
+  if (!instance) return [];
+  const warnings = [];
+  for (const [field, { label, why }] of Object.entries(OTHER_HOST_REASON)) {
+    const url = parseUrl(settings[field]);
+    if (url && url.host !== "" && url.host !== instance.host) {
+      warnings.push({ field, message: `${label} is on ${url.host}, not on the instance (${instance.host}). ${why}` });
+    }
+  }
+  return warnings;
+}
+
 /** A connection id suggested from a name: "Dev 8954 (OAuth)" -> "dev-8954-oauth". */
 export function suggestId(name) {
   return name

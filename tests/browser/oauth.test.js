@@ -59,8 +59,8 @@ test("create an OAuth 2.0 connection, Generate in the authorization window, see 
     await page.getByText('Connection "Dev instance (OAuth)" created.').waitFor();
     assert.equal(await page.locator("#clientSecret-state").textContent(), "Set");
     assert.ok(await page.getByRole("textbox", { name: "Client Secret", exact: true }).isHidden(), "the secret box is closed after saving");
-    await page.locator("#token-state").getByText("No access token yet").waitFor();
-    await page.getByRole("listitem").filter({ hasText: "Dev instance (OAuth)" }).getByText("No access token").waitFor();
+    await page.locator("#token-state").getByText("Not authorized yet").waitFor();
+    await page.getByRole("listitem").filter({ hasText: "Dev instance (OAuth)" }).getByText("Not authorized yet").waitFor();
     await screenshot(page, "oauth-2-saved-no-token");
     await assertNoSecretsShown(page, knownSecrets(standin));
 
@@ -77,7 +77,8 @@ test("create an OAuth 2.0 connection, Generate in the authorization window, see 
     await tokenState.getByText("Access token valid until").waitFor();
     const validUntil = await tokenState.locator("time").first().textContent();
     assert.match(validUntil, /\d{2}:\d{2} (CET|CEST|GMT\+\d)/, "local time with the zone");
-    assert.match(await tokenState.textContent(), /Refresh token expires in 100 days/);
+    // Whole days left, rounded down: a second after it was issued, a 100-day refresh token has 99.
+    assert.match(await tokenState.textContent(), /Refresh token expires in 99 days/);
     await page.getByRole("listitem").filter({ hasText: "Dev instance (OAuth)" }).getByText("Token valid").waitFor();
     await screenshot(page, "oauth-4-token-valid");
 
@@ -101,7 +102,7 @@ test("create an OAuth 2.0 connection, Generate in the authorization window, see 
     await page.getByRole("button", { name: "Reset" }).click();
     await dialog.getByRole("button", { name: "Reset token" }).click();
     await page.getByText("The access token was cleared.").waitFor();
-    await tokenState.getByText("No access token yet").waitFor();
+    await tokenState.getByText("Not authorized yet").waitFor();
     assert.ok(await page.getByRole("button", { name: "Reset" }).isDisabled(), "nothing left to reset");
     await screenshot(page, "oauth-7-after-reset");
 
@@ -128,7 +129,7 @@ test("Generate reports a denied authorization, an abandoned window and a blocked
     const status = page.locator("#generate-status");
     await status.getByText("Access was denied at the instance").waitFor();
     assert.match(await status.getAttribute("class"), /error/);
-    await page.locator("#token-state").getByText("No access token yet").waitFor();
+    await page.locator("#token-state").getByText("Not authorized yet").waitFor();
     await screenshot(page, "oauth-8-access-denied");
 
     // Closing the window without finishing: the page notices, looks at the connection, says so.
@@ -191,7 +192,12 @@ test("the token state warns before the refresh token expires and says when re-au
     await authorizeInPopup(await popupOpened, standin, { userName: "admin" });
     await page.locator("#generate-status").getByText("Access token received and successfully generated.").waitFor();
     const tokenState = page.locator("#token-state");
-    await tokenState.getByText("Refresh token expires in 5 days").waitFor();
+    // The page and the worker's own warning say the same number of days (rounded down).
+    const warning = (await fetch(`${worker.url}/api/connections/short-lived`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    }).then((response) => response.json())).token.warning;
+    assert.match(warning, /The refresh token expires in 4 days/);
+    await tokenState.getByText("Refresh token expires in 4 days").waitFor();
     assert.match(await tokenState.locator(".refresh").getAttribute("class"), /warn/);
     await tokenState.getByText("Click Generate before then").waitFor();
     await screenshot(page, "oauth-10-refresh-token-expiring");
@@ -200,7 +206,7 @@ test("the token state warns before the refresh token expires and says when re-au
     await page.getByLabel("Name", { exact: true }).fill("Short-lived refresh token (renamed)");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("Saved.").waitFor();
-    await tokenState.getByText("Refresh token expires in 5 days").waitFor();
+    await tokenState.getByText("Refresh token expires in 4 days").waitFor();
 
     // The instance forgets every grant; the access token runs out; the next use finds the refresh
     // token dead.

@@ -36,7 +36,7 @@ screenSuite(async (started) => {
 
 const options = { skip: skipReason, timeout: 60_000 };
 
-test("the admin token is asked for, kept in this tab's sessionStorage only, and a wrong one is refused plainly", options, async () => {
+test("the admin token is asked for, kept in this tab's sessionStorage only, and a wrong one is refused plainly and kept for correcting", options, async () => {
   const { page, context, problems } = await openScreen(browser, worker);
   try {
     await page.getByText("Enter the admin token to see and edit the connections.").waitFor();
@@ -48,13 +48,20 @@ test("the admin token is asked for, kept in this tab's sessionStorage only, and 
     const alert = page.getByRole("alert");
     await alert.getByText("The worker refused this admin token (HTTP 401)").waitFor();
     assert.equal(await page.getByLabel("Admin token").getAttribute("aria-invalid"), "true");
-    assert.equal(await page.getByLabel("Admin token").inputValue(), "", "the refused token is not kept in the field");
+    // The refused token stays in the field, with the cursor in it, so a typo can be corrected.
+    assert.equal(await page.getByLabel("Admin token").inputValue(), "FAKE-wrong-admin-token-0123456789");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "admin-token");
     await screenshot(page, "screen-2-admin-token-refused");
 
     await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
     await page.getByRole("button", { name: "Use token" }).click();
     await page.getByRole("button", { name: /^OAuth demo/ }).waitFor();
     assert.ok(await alert.isHidden());
+    // Once accepted, the token leaves the field, and focus goes to the open connection in the list.
+    assert.equal(await page.getByLabel("Admin token").inputValue(), "");
+    await page.locator("#connection-list button[aria-current='true']").waitFor();
+    await page.waitForFunction(() => document.activeElement?.closest?.("#connection-list") !== null);
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute("aria-current")), "true");
     const stored = await page.evaluate(() => ({
       session: Object.entries(sessionStorage),
       local: Object.entries(localStorage),
@@ -76,6 +83,35 @@ test("the admin token is asked for, kept in this tab's sessionStorage only, and 
     await page.getByText("Enter the admin token to see and edit the connections.").waitFor();
     assert.deepEqual(await page.evaluate(() => Object.keys(sessionStorage)), []);
     assert.deepEqual(problems.filter((problem) => !problem.includes("401")), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("the admin token cannot be sent before the page is ready, so it never lands in the address", options, async () => {
+  const context = await browser.newContext({ baseURL: worker.url });
+  try {
+    const page = await context.newPage();
+    let release;
+    const held = new Promise((resolve) => {
+      release = resolve;
+    });
+    await page.route("**/pkg/servicenow_connection_bg.wasm", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto("/");
+    const field = page.getByLabel("Admin token");
+    await field.waitFor();
+    assert.ok(await field.isDisabled(), "no token can be typed while the page loads");
+    assert.ok(await page.getByRole("button", { name: "Use token" }).isDisabled());
+    release();
+    await page.getByText("Enter the admin token to see and edit the connections.").waitFor();
+    assert.ok(await field.isEnabled());
+    await field.fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Use token" }).click();
+    await page.locator("#workspace").waitFor();
+    assert.ok(!page.url().includes(ADMIN_TOKEN));
   } finally {
     await context.close();
   }

@@ -5,12 +5,15 @@
 // ends in a stated 503 within the bound, the stored tokens are either the old set or the new one,
 // never a mix (tokens and token state agree), the refresh token is kept, and the next request
 // refreshes again and succeeds — ServiceNow returns the same refresh token, so the old one still
-// works. Also with many requests waiting on the interrupted refresh.
+// works. Also with many requests waiting on the interrupted refresh. And a reset right after the
+// first write of any change that touches several records (moving to another instance, Reset, marking
+// re-authorization): the records are all of the change or none of it, never a new instance next to
+// the old instance's tokens.
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { authorize, connect, oauthSettings, postedMessage, workerSuite } from "../worker/support/harness.js";
+import { authorize, basicSettings, connect, oauthSettings, postedMessage, workerSuite } from "../worker/support/harness.js";
 import { assertConsistent, assertError, bounded, connectedAndExpired, storedTokenRecords } from "./support/hardening.js";
 
 let worker;
@@ -128,4 +131,67 @@ describe("state lost between the refresh answer and storing it", () => {
       assertConsistent(await worker.storedTokens(id), (await storedTokenRecords(worker, id)).tokenState);
     });
   }
+});
+
+/** The records that must change together: the settings' generation and instance, the tokens, their state. */
+async function tokenRecords(id) {
+  const config = await worker.hook("raw", { id, key: "config" });
+  return {
+    generation: config.generation,
+    instanceUrl: config.fingerprint.instanceUrl,
+    tokens: await worker.hook("raw", { id, key: "tokens" }),
+    tokenState: await worker.hook("raw", { id, key: "tokenState" }),
+  };
+}
+
+describe("an object reset right after the first write of a change: all of the change or none of it", () => {
+  test("moving the connection to another instance (new settings, tokens cleared)", async () => {
+    counter += 1;
+    const id = `lost-${counter}`;
+    assert.equal((await worker.putConnection(id, oauthSettings(standin))).status, 201);
+    assert.equal((await connect(worker, id, standin)).page.status, 200);
+    await worker.storedTokens(id);
+    const before = await tokenRecords(id);
+    assert.equal(await worker.hook("storage-fault", { id, mode: "between" }), "between");
+    const moved = await bounded(() => worker.putConnection(id, { ...basicSettings(standin), baseUrl: "http://127.0.0.2:9/api/now" }));
+    assertError(moved, 503, "connection_interrupted");
+    const after = await tokenRecords(id);
+    if (after.instanceUrl === before.instanceUrl) {
+      assert.deepEqual(after, before, "the old settings with their tokens, untouched");
+    } else {
+      assert.equal(after.tokens, null, "the new instance has no tokens of the old one");
+      assert.equal(after.tokenState, null);
+    }
+  });
+
+  test("Reset (a new generation, tokens cleared)", async () => {
+    counter += 1;
+    const id = `lost-${counter}`;
+    assert.equal((await worker.putConnection(id, oauthSettings(standin))).status, 201);
+    assert.equal((await connect(worker, id, standin)).page.status, 200);
+    await worker.storedTokens(id);
+    const before = await tokenRecords(id);
+    await worker.hook("storage-fault", { id, mode: "between" });
+    const reset = await bounded(() => worker.admin(`/api/connections/${id}/token`, { method: "DELETE" }));
+    assertError(reset, 503, "connection_interrupted");
+    const after = await tokenRecords(id);
+    if (after.generation === before.generation) assert.deepEqual(after, before);
+    else assert.deepEqual([after.tokens, after.tokenState], [null, null], "a new generation has no tokens");
+  });
+
+  test("a dead refresh token (tokens cleared, re-authorization required)", async () => {
+    const { id } = await expired();
+    const before = await tokenRecords(id);
+    standin.revokeAllTokens();
+    await worker.hook("storage-fault", { id, mode: "between" });
+    const failed = await bounded(() => ROUTES.forward(id));
+    assertError(failed, 503, "connection_interrupted");
+    const after = await tokenRecords(id);
+    if (after.generation === before.generation) {
+      assert.deepEqual(after, before, "the tokens and their state as they were");
+    } else {
+      assert.equal(after.tokens, null);
+      assert.equal(after.tokenState.state, "reauthorization_required", "no tokens, and the state says why");
+    }
+  });
 });

@@ -1,9 +1,9 @@
 // The stand-in's own control routes under /__standin/, for tests that drive it over HTTP
 // (a worker test in another process, a person with curl). They mirror the module API:
-// counters, switches, clients and "revoke all". Only loopback callers are served, and bad input
+// counters, switches, clients (with their grant settings) and "revoke all". Only loopback callers are served, and bad input
 // gets a ServiceNow-style error JSON, never a crash.
 
-import { ClientError } from "./oauth.js";
+import { ClientError, UnknownClientError } from "./oauth.js";
 import { SwitchError } from "./switches.js";
 import {
   BodyTooLarge,
@@ -105,6 +105,25 @@ export class AdminRoutes {
       }
       return {
         methods: {
+          GET: (_req, res) => {
+            const view = s.client(clientId);
+            if (view) sendJson(res, 200, view);
+            else sendServiceNowError(res, 404, "No Record found", `No client ${clientId.slice(0, 100)}`);
+          },
+          PATCH: async (req, res) => {
+            const body = await readJson(req, res);
+            if (!body.ok) return;
+            try {
+              sendJson(res, 200, s.configureClient(clientId, body.value));
+            } catch (error) {
+              if (error instanceof UnknownClientError) {
+                sendServiceNowError(res, 404, "No Record found", `No client ${clientId.slice(0, 100)}`);
+                return;
+              }
+              if (!(error instanceof ClientError)) throw error;
+              sendServiceNowError(res, 400, "Invalid client", error.message);
+            }
+          },
           PUT: async (req, res) => {
             const body = await readJson(req, res);
             if (!body.ok) return;

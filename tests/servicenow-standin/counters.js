@@ -1,6 +1,7 @@
 // Call counters that tests read to prove what a client did: how many token-endpoint calls of each
-// grant type and how they ended, how many authorization requests, and how many API calls per route
-// and status. Plain JSON so GET /__standin/counters and counters() return the same shape.
+// grant type and how they ended, why refused grants were refused, how many authorization requests,
+// how many API calls per route and status, and how often a client's JWKS URL was fetched. Plain
+// JSON so GET /__standin/counters and counters() return the same shape.
 
 function bump(map, key, by = 1) {
   map[key] = (map[key] ?? 0) + by;
@@ -19,17 +20,29 @@ export class Counters {
       authorization: { total: 0 },
       revocation: { total: 0 },
       api: { total: 0, byRoute: {}, byStatus: {} },
+      refusals: {},
+      jwks: { total: 0, byOutcome: {} },
     };
   }
 
-  // outcome: "ok" | "error" | "fault" | "hibernating"
-  tokenCall(grantType, outcome) {
+  // outcome: "ok" | "error" | "fault" | "hibernating"; reason: why an "error" was refused, when known
+  tokenCall(grantType, outcome, reason) {
     const token = this.#data.token;
     token.total += 1;
     bump(token.byGrantType, grantType);
     bump(token.byOutcome, outcome);
     token.byGrantTypeAndOutcome[grantType] ??= {};
     bump(token.byGrantTypeAndOutcome[grantType], outcome);
+    if (outcome === "error" && reason) {
+      this.#data.refusals[grantType] ??= {};
+      bump(this.#data.refusals[grantType], reason);
+    }
+  }
+
+  // outcome: "ok" | "error" | "refused" (a URL that is not on 127.0.0.1)
+  jwksFetch(outcome) {
+    this.#data.jwks.total += 1;
+    bump(this.#data.jwks.byOutcome, outcome);
   }
 
   authorizationCall() {

@@ -1,5 +1,5 @@
 // startStandin(): one self-contained local ServiceNow stand-in on 127.0.0.1 — OAuth 2.0
-// authorization server (oidc-provider), Table API, and test switches/counters — with its own
+// authorization server (oidc-provider), REST APIs, and test switches/counters — with its own
 // store, token vault and signing key, so several stand-ins in one process never share state and a
 // token from one is refused by another. server.js is the command-line front of the same function.
 
@@ -10,12 +10,12 @@ import { fileURLToPath } from "node:url";
 
 import { AdminRoutes, ADMIN_PREFIX } from "./admin.js";
 import { TokenVault } from "./adapter.js";
-import { TableApi } from "./api.js";
 import { Counters } from "./counters.js";
 import { sendHibernating, sendServiceNowError, Timers } from "./http_io.js";
 import { InteractionPages } from "./interactions.js";
 import { OAuthServer, ROUTES } from "./oauth.js";
 import { recordRequest } from "./recording.js";
+import { RestApi } from "./rest.js";
 import { TableStore } from "./store.js";
 import { SWITCH_NAMES, Switches } from "./switches.js";
 
@@ -48,8 +48,7 @@ function isEngineRoute(pathname) {
 
 /**
  * Starts a stand-in. Options: port (0 = any free port), seed (path or object), and any switch
- * of configure() (accessTtl, refreshTtl, hibernating, basicDisabled, rateLimit, tokenFault,
- * apiFault, apiVersions, tokenErrorStyle).
+ * of configure() (see SWITCH_NAMES in switches.js).
  */
 export async function startStandin(options = {}) {
   for (const key of Object.keys(options)) {
@@ -117,6 +116,8 @@ export async function startStandin(options = {}) {
     counters: () => counters.snapshot(),
     resetCounters: () => counters.reset(),
     addClient: (client) => oauth.addClient(client),
+    configureClient: (clientId, settings) => oauth.configureClient(clientId, settings),
+    client: (clientId) => oauth.clientView(clientId),
     revokeAllTokens: () => vault.revokeAllTokens(),
     close() {
       closed ??= (async () => {
@@ -133,7 +134,7 @@ export async function startStandin(options = {}) {
   routes = {
     oauth,
     admin: new AdminRoutes(standin),
-    api: new TableApi({ oauth, store, switches, counters, timers }),
+    api: new RestApi({ origin: baseUrl, oauth, store, switches, counters, timers }),
     interactions: new InteractionPages({ oauth, store, switches }),
   };
   try {

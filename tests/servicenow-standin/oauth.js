@@ -1,6 +1,7 @@
 // The OAuth 2.0 authorization server of the stand-in, built on oidc-provider and shaped like a
 // ServiceNow instance: /oauth_auth.do and /oauth_token.do, authorization_code (PKCE S256 checked
-// when sent) and refresh_token grants, client_secret_post and client_secret_basic.
+// when sent) and refresh_token grants, the server-to-server grants of grants.js (client
+// credentials, JWT bearer, password), client_secret_post and client_secret_basic.
 // ServiceNow specifics layered over the engine with Koa middleware:
 // - a request without scope gets "useraccount", and `state` is required as on current instances;
 // - the token answer is {access_token, refresh_token, scope, token_type, expires_in} where
@@ -8,13 +9,24 @@
 // - the refresh grant returns the same refresh token and never extends its life (no rotation);
 // - failed grants answer 401 {"error":"server_error","error_description":"access_denied"}
 //   unless the "rfc" error style is switched on (RFC 6749 §5.2 as the engine answers);
-// - a JSON body to the token endpoint is refused with 400.
+// - a JSON body to the token endpoint is refused with 400;
+// - a token answer without a refresh token (client credentials, JWT bearer) leaves the field out.
+// Each client also has grant settings (client_grants.js): its application user, whether it takes
+// the password grant, and how its JWT-bearer assertions are checked.
 // Sources: ServiceNow "OAuth inbound" docs, RFC 6749, RFC 7636, RFC 9700.
 
 import { Readable } from "node:stream";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 
+import {
+  ClientGrants,
+  ClientSettingsError,
+  CLIENT_SETTING_NAMES,
+  validateClientSettings,
+} from "./client_grants.js";
 import { Provider, interactionPolicy } from "./engine.js";
+import { GRANT_TYPES, registerServerGrants } from "./grants.js";
+import { AssertionVerifier } from "./jwt_assertion.js";
 import { oauthErrorPage } from "./pages.js";
 import {
   applyFault,
@@ -35,6 +47,7 @@ export const ROUTES = Object.freeze({
 
 const TOKEN_BODY_LIMIT = 56 * 1024;
 const DEFAULT_SCOPE = "useraccount";
+const SCOPES = ["openid", "offline_access", DEFAULT_SCOPE];
 const SERVICENOW_GRANT_ERROR = Object.freeze({ error: "server_error", error_description: "access_denied" });
 const LONG_LIVED = 10 * 365 * 24 * 3600;
 
@@ -61,7 +74,8 @@ export function clientMetadata({ clientId, clientSecret, redirectUris, clientNam
     client_secret: clientSecret,
     client_name: clientName ?? clientId,
     redirect_uris: [...redirectUris],
-    grant_types: ["authorization_code", "refresh_token"],
+    // Every client may ask for every grant; grants.js decides from the client's grant settings.
+    grant_types: ["authorization_code", "refresh_token", ...Object.values(GRANT_TYPES)],
     response_types: ["code"],
     token_endpoint_auth_method: "client_secret_post",
     id_token_signed_response_alg: "ES256",
@@ -105,6 +119,13 @@ export class ClientError extends Error {
   }
 }
 
+export class UnknownClientError extends Error {
+  constructor(clientId) {
+    super(`no client ${clientId}`);
+    this.name = "UnknownClientError";
+  }
+}
+
 // A request stream that replays a body already read, so the stand-in can inspect a token
 // request (grant type, content type, size) before the engine parses it.
 function replayRequest(req, body) {
@@ -129,6 +150,8 @@ export class OAuthServer {
     this.switches = switches;
     this.counters = counters;
     this.timers = timers;
+    this.clientGrants = new ClientGrants();
+    this.verifier = new AssertionVerifier({ store, counters, tokenEndpoint: `${issuer}${ROUTES.token}` });
 
     const cookieOptions = { httpOnly: true, sameSite: "lax", overwrite: true };
     this.provider = new Provider(issuer, {
@@ -188,7 +211,7 @@ export class OAuthServer {
         token: ROUTES.token,
         revocation: ROUTES.revocation,
       },
-      scopes: ["openid", "offline_access", DEFAULT_SCOPE],
+      scopes: SCOPES,
       ttl: {
         AccessToken: () => switches.get("accessTtl"),
         AuthorizationCode: 60,
@@ -204,6 +227,14 @@ export class OAuthServer {
       },
     });
 
+    registerServerGrants(this.provider, {
+      store,
+      switches,
+      clientGrants: this.clientGrants,
+      verifier: this.verifier,
+      defaultScope: DEFAULT_SCOPE,
+      scopes: SCOPES,
+    });
     this.provider.use(this.#shapeForServiceNow.bind(this));
     this.callback = this.provider.callback();
   }
@@ -245,7 +276,7 @@ export class OAuthServer {
       const secondsLeft = Math.max(0, Math.floor(expiresAt - Date.now() / 1000));
       ctx.body = {
         access_token: body.access_token,
-        refresh_token: body.refresh_token,
+        ...(body.refresh_token ? { refresh_token: body.refresh_token } : {}),
         ...(body.id_token ? { id_token: body.id_token } : {}),
         scope: body.scope ?? DEFAULT_SCOPE,
         token_type: "Bearer",
@@ -254,9 +285,15 @@ export class OAuthServer {
       ctx.type = "application/json;charset=UTF-8";
       return;
     }
+    if (ctx.status >= 400) {
+      // Why it was refused, for the counters: a grant handler's reason, else the engine's error code.
+      const engineError = body && typeof body === "object" && typeof body.error === "string" ? body.error : undefined;
+      ctx.req.standinRefusal = ctx.state.standinRefusal ?? engineError;
+    }
     if (ctx.status >= 400 && ctx.status < 500 && this.switches.get("tokenErrorStyle") === "servicenow") {
-      ctx.status = 401;
-      ctx.body = { ...SERVICENOW_GRANT_ERROR };
+      const answer = ctx.state.servicenowAnswer ?? { status: 401, body: SERVICENOW_GRANT_ERROR };
+      ctx.status = answer.status;
+      ctx.body = { ...answer.body };
       ctx.remove("WWW-Authenticate");
     }
   }
@@ -280,7 +317,12 @@ export class OAuthServer {
     }
     const contentType = req.headers["content-type"];
     const grantType = grantTypeOf(contentType, body);
-    if (grantType !== "unparsed") recordSecret("code_verifier", new URLSearchParams(body.toString("latin1")).get("code_verifier"));
+    if (grantType !== "unparsed") {
+      const form = new URLSearchParams(body.toString("latin1"));
+      recordSecret("code_verifier", form.get("code_verifier"));
+      recordSecret("assertion", form.get("assertion"));
+      recordSecret("password", form.get("password"));
+    }
 
     if (this.switches.get("hibernating")) {
       this.counters.tokenCall(grantType, "hibernating");
@@ -303,10 +345,11 @@ export class OAuthServer {
       });
       return;
     }
+    const replay = replayRequest(req, body);
     res.once("finish", () => {
-      this.counters.tokenCall(grantType, res.statusCode === 200 ? "ok" : "error");
+      this.counters.tokenCall(grantType, res.statusCode === 200 ? "ok" : "error", replay.standinRefusal);
     });
-    this.callback(replayRequest(req, body), res);
+    this.callback(replay, res);
   }
 
   async handleEngine(req, res) {
@@ -317,9 +360,20 @@ export class OAuthServer {
     this.callback(req, res);
   }
 
+  #validateSettings(patch) {
+    try {
+      return validateClientSettings(patch, { userExists: (name) => this.store.user(name) !== undefined });
+    } catch (error) {
+      if (error instanceof ClientSettingsError) throw new ClientError([error.message]);
+      throw error;
+    }
+  }
+
+  /** Adds or replaces a client: id, secret, redirect URIs, name and grant settings (client_grants.js). */
   async addClient(input) {
     const problems = validateClientInput(input);
     if (problems.length) throw new ClientError(problems);
+    const settings = this.#validateSettings(input);
     const metadata = clientMetadata(input);
     recordSecret("client_secret", metadata.client_secret);
     try {
@@ -328,7 +382,36 @@ export class OAuthServer {
       throw new ClientError([error.error_description ?? error.message]);
     }
     this.vault.set("Client", metadata.client_id, metadata);
+    this.clientGrants.replace(metadata.client_id, settings);
+    this.verifier.forgetClient(metadata.client_id);
     return { clientId: metadata.client_id, redirectUris: metadata.redirect_uris };
+  }
+
+  /** Changes some of a client's grant settings; throws UnknownClientError or ClientError. */
+  configureClient(clientId, patch) {
+    if (!this.vault.get("Client", clientId)) throw new UnknownClientError(clientId);
+    if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
+      throw new ClientError(["settings must be an object"]);
+    }
+    const unknown = Object.keys(patch).filter((key) => !CLIENT_SETTING_NAMES.includes(key));
+    if (unknown.length) {
+      throw new ClientError([`${unknown[0]}: is not a client setting; known: ${CLIENT_SETTING_NAMES.join(", ")}`]);
+    }
+    this.clientGrants.update(clientId, this.#validateSettings(patch));
+    this.verifier.forgetClient(clientId);
+    return this.clientView(clientId);
+  }
+
+  /** A client as the admin routes show it (never its secret), or undefined. */
+  clientView(clientId) {
+    const metadata = this.vault.get("Client", clientId);
+    if (!metadata) return undefined;
+    return {
+      clientId,
+      clientName: metadata.client_name,
+      redirectUris: [...metadata.redirect_uris],
+      ...this.clientGrants.get(clientId),
+    };
   }
 
   async clientName(clientId) {

@@ -1,5 +1,6 @@
 // The stand-in's test switches: token lifetimes, hibernation, rate limiting, injected faults,
-// Basic auth, allowed API versions and the token error style. One Switches object per stand-in;
+// Basic auth, allowed API versions, the token error style, tables whose reads an ACL refuses, the
+// largest attachment accepted, and the two instance properties that switch server-to-server grants. One Switches object per stand-in;
 // it is changed through configure(patch) in-process or POST /__standin/config over HTTP, and both
 // go through the same validation so a bad patch is refused whole with a message naming the field.
 
@@ -10,6 +11,10 @@ export const KNOWN_API_VERSIONS = Object.freeze(["v1", "v2"]);
 // ServiceNow's defaults for an Application Registry record: 30 minutes and 100 days.
 export const DEFAULT_ACCESS_TTL = 1800;
 export const DEFAULT_REFRESH_TTL = 8_640_000;
+// An instance accepts attachments up to com.glide.attachment.max_size (1024 MB by default); the
+// stand-in keeps files in memory, so its own default is lower.
+export const DEFAULT_ATTACHMENT_MAX_BYTES = 200 * 1024 * 1024;
+const MAX_ATTACHMENT_BYTES = 1024 * 1024 * 1024;
 
 const MAX_TTL = 10 * 365 * 24 * 3600;
 const MAX_DELAY_MS = 120_000;
@@ -33,6 +38,10 @@ export function defaultSwitches() {
     apiFault: null,
     apiVersions: [...KNOWN_API_VERSIONS],
     tokenErrorStyle: "servicenow",
+    readDenied: [],
+    attachmentMaxBytes: DEFAULT_ATTACHMENT_MAX_BYTES,
+    clientCredentialsEnabled: false,
+    passwordGrantDisabled: false,
   };
 }
 
@@ -106,6 +115,16 @@ function apiVersions(value) {
   return [...new Set(value)];
 }
 
+function tableNames(value) {
+  if (!Array.isArray(value)) throw new SwitchError("readDenied", "must be an array of table names");
+  for (const name of value) {
+    if (typeof name !== "string" || !/^[A-Za-z0-9_]{1,80}$/.test(name)) {
+      throw new SwitchError("readDenied", `${JSON.stringify(name)} is not a table name`);
+    }
+  }
+  return [...new Set(value)];
+}
+
 const VALIDATORS = {
   accessTtl: (v) => positiveInteger("accessTtl", v, MAX_TTL),
   refreshTtl: (v) => positiveInteger("refreshTtl", v, MAX_TTL),
@@ -121,6 +140,12 @@ const VALIDATORS = {
     }
     return v;
   },
+  readDenied: tableNames,
+  attachmentMaxBytes: (v) => positiveInteger("attachmentMaxBytes", v, MAX_ATTACHMENT_BYTES),
+  // The instance's glide.oauth.inbound.client.credential.grant_type.enabled property (false by default).
+  clientCredentialsEnabled: (v) => boolean("clientCredentialsEnabled", v),
+  // The instance's glide.oauth.inbound.ropc.grant_type.disabled property (false by default).
+  passwordGrantDisabled: (v) => boolean("passwordGrantDisabled", v),
 };
 
 export const SWITCH_NAMES = Object.freeze(Object.keys(VALIDATORS));

@@ -4,9 +4,10 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
 
 import {
-  ADMIN_TOKEN, CLIENT_SECRET, PAGE_ORIGIN, basicSettings, connect, oauthSettings, removeDir, secretsIn,
+  ADMIN_TOKEN, CLIENT_SECRET, PAGE_ORIGIN, basicSettings, connect, oauthSettings, postedMessage, removeDir, secretsIn,
   startWorker, tempDir, workerSuite, writePlaceholderPage,
 } from "./support/harness.js";
 
@@ -14,6 +15,11 @@ let worker;
 let standin;
 
 workerSuite((started) => ({ worker, standin } = started));
+
+/** The names of a connection's records, without its audit trail's. */
+async function storedRecords(id) {
+  return (await worker.hook("keys", { id })).filter((key) => !key.startsWith("audit:")).sort();
+}
 
 function assertError(response, status, code, field) {
   assert.equal(response.status, status, response.text);
@@ -49,6 +55,21 @@ describe("admin token", () => {
   test("the right token is accepted, the scheme in any case", async () => {
     const response = await worker.request("/api/connections", { headers: { authorization: `bearer ${ADMIN_TOKEN}` } });
     assert.equal(response.status, 200);
+  });
+
+  test("any token of non-space characters works; a malformed Authorization is 401, never 400", async () => {
+    const odd = `FAKE!admin#token$${CLIENT_SECRET.slice(-8)}%with&odd*chars`;
+    const custom = await startWorker({ vars: { ADMIN_TOKEN: odd } });
+    try {
+      assert.equal((await custom.request("/api/connections", { headers: { authorization: `Bearer ${odd}` } })).status, 200);
+      for (const authorization of ["Bearer", "Bearer ", "Bearer a b", `Bearer ${odd} x`, "Bearer\tx", "Bearer ==="]) {
+        const response = await custom.request("/api/connections", { headers: { authorization } });
+        assertError(response, 401, "unauthorized");
+        assert.match(response.headers.get("www-authenticate"), /^Bearer/);
+      }
+    } finally {
+      await custom.close();
+    }
   });
 
   test("without ADMIN_TOKEN, or with a short one, the admin API refuses everything with 503", async () => {
@@ -166,7 +187,7 @@ describe("settings", () => {
   });
 
   test("http instance URLs need ALLOW_INSECURE_LOOPBACK=true", async () => {
-    const strict = await startWorker({ vars: { ALLOW_INSECURE_LOOPBACK: undefined } });
+    const strict = await startWorker({ vars: { ALLOW_INSECURE_LOOPBACK: undefined, PUBLIC_URL: "https://connections.example.com" } });
     try {
       const response = await strict.putConnection("local", basicSettings(standin));
       assertError(response, 422, "invalid_config", "baseUrl");
@@ -199,8 +220,8 @@ describe("settings", () => {
     assert.equal(view.status, 200);
     assert.deepEqual(view.json.password, { set: true });
     assert.equal(view.json.resolved.instanceUrl, standin.url);
-    const keys = await worker.hook("keys", { id: "basic1" });
-    assert.deepEqual(keys.sort(), ["config", "secret:password"]);
+    // The test above is the connection's last test.
+    assert.deepEqual(await storedRecords("basic1"), ["config", "lastTest", "secret:password"]);
     const sealed = await worker.hook("raw", { id: "basic1", key: "secret:password" });
     assert.ok(!sealed.includes(basicSettings(standin, "itil.user").password));
   });
@@ -231,7 +252,7 @@ describe("settings", () => {
     assert.equal(await worker.hook("tokens", { id: "ident" }), null);
     const toBasic = await worker.putConnection("ident", basicSettings(standin));
     assert.equal(toBasic.json.token, null);
-    assert.deepEqual((await worker.hook("keys", { id: "ident" })).sort(), ["config", "secret:password"]);
+    assert.deepEqual(await storedRecords("ident"), ["config", "secret:password"]);
   });
 
   test("Reset clears the tokens, Delete removes everything", async () => {
@@ -300,6 +321,23 @@ describe("settings", () => {
   });
 });
 
+describe("secure headers", () => {
+  test("API answers are inert in a browser; the callback page keeps its own policy and its opener", async () => {
+    for (const response of [await worker.admin("/api/connections"), await worker.request("/api/connections/x")]) {
+      assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+      assert.equal(response.headers.get("x-frame-options"), "DENY");
+      assert.match(response.headers.get("content-security-policy"), /default-src 'none'.*sandbox/);
+      assert.equal(response.headers.get("cross-origin-opener-policy"), null);
+    }
+    const page = await worker.request(`/oauth2/callback?code=x&state=ghost.${"y".repeat(43)}`);
+    assert.equal(page.status, 400);
+    assert.match(page.headers.get("content-security-policy"), /script-src 'nonce-/, "the page's own policy, with its nonce");
+    assert.equal(page.headers.get("cross-origin-opener-policy"), null,
+      "a Cross-Origin-Opener-Policy would cut the window off from the page that opened it for Generate");
+    assert.equal(page.headers.get("x-frame-options"), "DENY");
+  });
+});
+
 describe("CORS", () => {
   test("preflight succeeds for ALLOWED_ORIGINS only", async () => {
     const allowed = await worker.request("/api/connections/x", {
@@ -347,6 +385,45 @@ describe("PUBLIC_URL and ALLOWED_ORIGINS", () => {
     } finally {
       await publicWorker.close();
     }
+  });
+
+  test("without PUBLIC_URL the API and the callback answer 503 public_url_not_configured", async () => {
+    const unset = await startWorker({ vars: { ALLOW_INSECURE_LOOPBACK: undefined, PUBLIC_URL: undefined } });
+    try {
+      for (const [method, path] of [["GET", "/api/connections"], ["GET", "/api/connections/x"], ["POST", "/api/connections/x/oauth/generate"]]) {
+        const response = await unset.admin(path, { method });
+        assertError(response, 503, "public_url_not_configured");
+        assert.match(response.json.error.message, /PUBLIC_URL/);
+      }
+      const page = await unset.request(`/oauth2/callback?code=x&state=x.${"y".repeat(43)}`);
+      assert.equal(page.status, 503);
+      assert.equal(postedMessage(page.text).message.code, "public_url_not_configured");
+    } finally {
+      await unset.close();
+    }
+  });
+
+  test("the Host header never becomes the worker's origin; only a loopback one does, in a local run", async () => {
+    // The same worker reached with another Host header, as a DNS-rebinding page or a proxy would.
+    const asHost = (host, path) => new Promise((resolve, reject) => {
+      const req = httpRequest({
+        host: worker.url.hostname, port: worker.url.port, path, headers: { host, authorization: `Bearer ${ADMIN_TOKEN}` },
+      }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => { text += chunk; });
+        res.on("end", () => resolve({ status: res.statusCode, text }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    const foreign = await asHost("attacker.example", "/api/connections");
+    assert.equal(foreign.status, 503, foreign.text);
+    assert.equal(JSON.parse(foreign.text).error.code, "public_url_not_configured");
+    assert.ok(!foreign.text.includes("attacker.example"));
+    const local = await asHost(`localhost:${worker.url.port}`, "/api/connections");
+    assert.equal(local.status, 200, local.text);
+    assert.equal(JSON.parse(local.text).worker.callbackUrl, `http://localhost:${worker.url.port}/oauth2/callback`);
   });
 
   test("an invalid PUBLIC_URL is a 503 that names it", async () => {

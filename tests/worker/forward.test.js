@@ -1,15 +1,16 @@
 // Forwarding `/api/connections/:id/now/*`: what reaches the instance (method, path below /api/now/,
 // query, body, content headers, the connection's own Authorization — and nothing else), what comes
 // back (status, body, content and rate-limit headers — no cookies, no Location), and every way out of
-// /api/now/ refused before anything is sent. A recording "instance" on 127.0.0.1 shows exactly what
-// arrived; the stand-in supplies real rate limiting.
+// /api/now/ refused before anything is sent; paging links rewritten to the gateway; answers inert on
+// the worker's origin. A recording "instance" on 127.0.0.1 shows exactly what arrived; the stand-in
+// supplies real rate limiting.
 
 import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, request as httpRequest } from "node:http";
 import { once } from "node:events";
 
-import { ADMIN_TOKEN, basicSettings, workerSuite } from "./support/harness.js";
+import { ADMIN_TOKEN, basicSettings, startWorker, workerSuite } from "./support/harness.js";
 
 let worker;
 let standin;
@@ -131,15 +132,24 @@ describe("what reaches the instance", () => {
     assert.equal(recorder.received[0].headers.accept, "application/json");
   });
 
-  test("forwarded bodies over 64 KB are refused with 413 and never sent", async () => {
-    const response = await worker.admin("/api/connections/rec/now/table/incident", {
-      method: "POST",
-      body: JSON.stringify({ text: "x".repeat(65 * 1024) }),
-      headers: { "content-type": "application/json" },
-    });
-    assert.equal(response.status, 413);
-    assert.equal(response.json.error.code, "body_too_large");
-    assert.equal(recorder.received.length, 0);
+  test("a forwarded body over FORWARD_BODY_LIMIT_BYTES is refused with 413 naming the limit, and never sent", async () => {
+    const limited = await startWorker({ vars: { FORWARD_BODY_LIMIT_BYTES: "1024" } });
+    try {
+      assert.equal((await limited.putConnection("rec", {
+        baseUrl: `${recorder.url}/api/now`, authType: "basic", username: "forwarder", password: "FAKE-recorder-password-51d0",
+      })).status, 201);
+      const response = await limited.admin("/api/connections/rec/now/table/incident", {
+        method: "POST",
+        body: JSON.stringify({ text: "x".repeat(2048) }),
+        headers: { "content-type": "application/json" },
+      });
+      assert.equal(response.status, 413);
+      assert.equal(response.json.error.code, "body_too_large");
+      assert.match(response.json.error.message, /1 KB/);
+      assert.equal(recorder.received.length, 0);
+    } finally {
+      await limited.close();
+    }
   });
 });
 
@@ -303,4 +313,69 @@ describe("what comes back", () => {
     assert.equal(unreachable.json.error.code, "network_error");
     assert.match(unreachable.json.error.message, /127\.0\.0\.1:9/);
   });
+});
+
+describe("paging links", () => {
+  test("Link targets on the instance under /api/ become the same request through the gateway; others are dropped", async () => {
+    const gateway = `${worker.origin}/api/connections/rec`;
+    recorder.answer(() => ({
+      status: 200,
+      headers: {
+        "content-type": "application/json",
+        "x-total-count": "9",
+        link: [
+          `<${recorder.url}/api/now/table/incident?sysparm_limit=2&sysparm_offset=0>;rel="first"`,
+          `<${recorder.url}/api/now/v2/table/incident?sysparm_limit=2&sysparm_offset=4>; rel="next"; title="a, b"`,
+          "<https://elsewhere.example/api/now/table/incident?sysparm_offset=2>;rel=\"prev\"",
+          `<${recorder.url}/login.do?sysparm_offset=0>;rel="help"`,
+          `<${recorder.url}/api/now/../../nav_to.do>;rel="up"`,
+          "</api/sn_sc/servicecatalog/items?sysparm_offset=8&sysparm_limit=2>;rel=\"last\"",
+        ].join(","),
+      },
+      body: '{"result":[]}',
+    }));
+    const response = await worker.admin("/api/connections/rec/now/table/incident?sysparm_limit=2&sysparm_offset=2");
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("x-total-count"), "9");
+    assert.equal(response.headers.get("link"), [
+      `<${gateway}/now/table/incident?sysparm_limit=2&sysparm_offset=0>; rel="first"`,
+      `<${gateway}/now/v2/table/incident?sysparm_limit=2&sysparm_offset=4>; rel="next"; title="a, b"`,
+      `<${gateway}/api/sn_sc/servicecatalog/items?sysparm_offset=8&sysparm_limit=2>; rel="last"`,
+    ].join(", "));
+  });
+
+  test("a Link header that does not parse, or whose targets all leave the API, is not passed on", async () => {
+    for (const link of ['garbage; rel="next"', `<${recorder.url}/login.do>; rel="next"`, '<https://elsewhere.example/api/now/x>; rel="next', "<unclosed"]) {
+      recorder.answer(() => ({ status: 200, headers: { "content-type": "application/json", link }, body: "{}" }));
+      const response = await worker.admin("/api/connections/rec/now/table/incident");
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("link"), null, link);
+    }
+  });
+});
+
+describe("forwarded answers are inert on the worker's origin", () => {
+  const cases = [
+    ["application/json", null, null],
+    ["text/html; charset=utf-8", null, "attachment"],
+    ["image/svg+xml", 'inline; filename="logo.svg"', 'attachment; filename="logo.svg"'],
+    ["application/xhtml+xml", null, "attachment"],
+    ["application/atom+xml", null, "attachment"],
+    ["image/png", 'inline; filename="photo.png"', 'inline; filename="photo.png"'],
+    [null, null, "attachment"],
+  ];
+  for (const [type, disposition, expected] of cases) {
+    test(`${type ?? "no Content-Type"}: nosniff, a sandbox policy${expected?.startsWith("attachment") ? ", and a download" : ""}`, async () => {
+      recorder.answer(() => ({
+        status: 200,
+        headers: { ...(type ? { "content-type": type } : {}), ...(disposition ? { "content-disposition": disposition } : {}) },
+        body: "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+      }));
+      const response = await worker.admin("/api/connections/rec/now/attachment/x/file");
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+      assert.equal(response.headers.get("content-security-policy"), "sandbox");
+      assert.equal(response.headers.get("content-disposition"), expected);
+    });
+  }
 });

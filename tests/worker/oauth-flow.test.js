@@ -6,11 +6,13 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import path from "node:path";
 
 import { authorizeOverHttp } from "../servicenow-standin/authorize.js";
 import {
-  PAGE_ORIGIN, authorize, basicSettings, connect, oauthSettings, postedMessage, seedPassword,
-  startStandinFor, workerSuite,
+  authorize, basicSettings, connect, oauthSettings, postedMessage, removeDir, seedPassword,
+  startStandinFor, startWorker, tempDir, workerSuite,
 } from "./support/harness.js";
 
 let worker;
@@ -45,7 +47,7 @@ describe("OAuth connection", () => {
     assert.equal(authorizationUrl.origin + authorizationUrl.pathname, `${standin.url}/oauth_auth.do`);
     assert.equal(authorizationUrl.searchParams.get("code_challenge_method"), "S256");
     assert.equal(authorizationUrl.searchParams.get("redirect_uri"), `${worker.origin}/oauth2/callback`);
-    assert.match(authorizationUrl.searchParams.get("state"), /^flow\.[A-Za-z0-9_-]{20,}$/);
+    assert.match(authorizationUrl.searchParams.get("state"), /^flow\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/, "the connection, the random part and its tag");
     assert.equal(generated.json.callbackUrl, `${worker.origin}/oauth2/callback`);
     assert.ok(generated.json.expiresAt - Date.now() <= 10 * 60 * 1000);
     assert.ok(generated.json.expiresAt - Date.now() > 9 * 60 * 1000);
@@ -65,7 +67,8 @@ describe("OAuth connection", () => {
       code: "ok",
       message: "Access token received and successfully generated.",
     });
-    assert.deepEqual(targetOrigins.sort(), [PAGE_ORIGIN, worker.origin].sort());
+    // Generate came without an Origin: only the worker's own page is told (callback-origin.test.js).
+    assert.deepEqual(targetOrigins, [worker.origin]);
     // Same-origin pages also hear it on a channel, even when the opener link was cut.
     assert.match(page.text, /new BroadcastChannel\("servicenow-connection:oauth"\)/);
     assert.ok(!page.text.includes(location.searchParams.get("code")), "the code is not on the page");
@@ -206,6 +209,45 @@ describe("callback attacks", () => {
     const statuses = pages.map((p) => p.status).sort();
     assert.deepEqual(statuses, [200, 409, 409]);
     await worker.storedTokens("race");
+  });
+
+  test("made-up states never reach a connection's object: no storage is created for them", async () => {
+    const persistDir = await tempDir("worker-forged-state-");
+    const persisted = await startWorker({ persistDir });
+    // One SQLite database per Durable Object that was ever opened.
+    const objects = () => readdirSync(path.join(persistDir, "-ConnectionObject")).filter((f) => /^[0-9a-f]{64}\.sqlite$/.test(f));
+    try {
+      const instance = await startStandinFor(persisted);
+      try {
+        assert.equal((await persisted.putConnection("real", oauthSettings(instance))).status, 201);
+        const real = await authorize(persisted, "real", instance);
+        const state = real.searchParams.get("state");
+        const [, random] = state.split(".");
+        const before = objects();
+        assert.equal(before.length, 1, "the real connection's object");
+        const forged = [
+          `ghost-1.${"Q".repeat(43)}`,
+          `ghost-2.${random}.${"A".repeat(43)}`,
+          `ghost-3${state.slice(state.indexOf("."))}`,
+          `real.${random}.${"B".repeat(43)}`,
+        ];
+        for (const made of forged) {
+          const page = await persisted.request(`/oauth2/callback?code=abc&state=${encodeURIComponent(made)}`);
+          assertFailedPage(page, 400, "unknown_state");
+        }
+        const denied = await persisted.request(`/oauth2/callback?error=access_denied&state=ghost-4.${"Z".repeat(43)}`);
+        assert.equal(denied.status, 400);
+        assert.deepEqual(objects(), before, "no object was opened for a made-up state");
+        const page = await persisted.request(real.pathname + real.search);
+        assert.equal(page.status, 200, page.text);
+        await persisted.storedTokens("real");
+      } finally {
+        await instance.close();
+      }
+    } finally {
+      await persisted.close();
+      await removeDir(persistDir);
+    }
   });
 
   test("a state moved to another connection is unknown there and attaches nothing", async () => {

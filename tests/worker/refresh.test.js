@@ -6,7 +6,9 @@
 import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { connect, oauthSettings, secretsIn, sleep, workerSuite } from "./support/harness.js";
+import { connect, oauthSettings, secrets, secretsIn, sleep, workerSuite } from "./support/harness.js";
+import { startRecorder } from "./support/recorder.js";
+import { recordSecret } from "./support/transcript.js";
 import { MAX_DELAY_MS, REFRESH_ATTEMPTS, retryDelay } from "../../worker/backoff.js";
 
 let worker;
@@ -167,6 +169,59 @@ describe("refresh", () => {
     assert.equal(response.status, 200, response.text);
     assert.deepEqual(refreshCalls(), { fault: REFRESH_ATTEMPTS });
     assert.deepEqual(await worker.hook("tokens", { id }), tokens);
+  });
+});
+
+describe("the retry after a 401 stays with the instance the request began with", () => {
+  test("re-pointed to another instance and authorized there while a request waits: 409, and the old host never sees the new token", async () => {
+    const first = await startRecorder();
+    try {
+      const id = "re-pointed";
+      assert.equal((await worker.putConnection(id, {
+        ...oauthSettings(standin), baseUrl: `${first.url}/api/now`,
+      })).status, 201);
+      const old = {
+        accessToken: "FAKE-first-instance-access-token-7d2c91",
+        refreshToken: "FAKE-first-instance-refresh-token-0b8e44",
+        tokenType: "Bearer",
+        scope: "useraccount",
+        issuedAt: Date.now(),
+        expiresAt: Date.now() + 1_800_000,
+        refreshExpiresAt: Date.now() + 86_400_000,
+      };
+      for (const value of [old.accessToken, old.refreshToken]) {
+        secrets.add(value);
+        recordSecret("access_token", value);
+      }
+      assert.equal(await worker.hook("set-tokens", { id }, JSON.stringify(old)), true);
+
+      // The first instance holds its answer until the connection has moved and been authorized anew.
+      let release;
+      const held = new Promise((resolve) => { release = resolve; });
+      first.answer(async (req) => {
+        if (req.url.startsWith("/api/")) await held;
+        return { status: 401, headers: { "content-type": "application/json" }, body: '{"error":{"message":"User Not Authenticated"},"status":"failure"}' };
+      });
+      const waiting = worker.admin(`/api/connections/${id}/now/table/incident`);
+      for (let i = 0; i < 200 && first.received.length === 0; i += 1) await sleep(10);
+      assert.equal(first.received.length, 1, "the request reached the first instance");
+      assert.equal(first.received[0].headers.authorization, `Bearer ${old.accessToken}`);
+
+      assert.equal((await worker.putConnection(id, oauthSettings(standin))).status, 200);
+      const { page } = await connect(worker, id, standin);
+      assert.equal(page.status, 200, page.text);
+      const current = await worker.storedTokens(id);
+      release();
+
+      const answer = await waiting;
+      assert.equal(answer.status, 409, answer.text);
+      assert.equal(answer.json.error.code, "connection_changed");
+      const seen = first.received.map((r) => `${r.method} ${r.url} ${r.headers.authorization ?? ""}`);
+      assert.equal(first.received.length, 1, `nothing more reached the first instance: ${seen.join(" | ").replaceAll(current.accessToken, "<new token>")}`);
+      assert.ok(!seen.join("\n").includes(current.accessToken), "the new instance's token never went to the old host");
+    } finally {
+      await first.close();
+    }
   });
 });
 

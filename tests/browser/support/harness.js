@@ -17,6 +17,7 @@ import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
 import { startStandin } from "../../servicenow-standin/index.js";
+import { bundleWorker } from "../../worker/support/bundle.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const ARTIFACTS = path.join(REPO, "test-artifacts", "browser");
@@ -46,12 +47,9 @@ export async function startWorker({ vars = {} } = {}) {
   const mf = new Miniflare({
     ...workerOptions,
     name: "servicenow-connection",
-    scriptPath: path.resolve(REPO, main),
+    // Bundled as wrangler bundles it (the worker imports npm packages, which Miniflare cannot resolve).
+    ...(await bundleWorker(main)),
     modules: true,
-    modulesRoot: REPO,
-    // The worker's own modules are ES modules (package.json "type": "module"); wrangler bundles
-    // them, Miniflare needs to be told.
-    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, ...workerOptions.modulesRules],
     bindings: {
       ...workerOptions.bindings,
       ADMIN_TOKEN,

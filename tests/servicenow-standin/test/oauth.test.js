@@ -143,12 +143,12 @@ test("failed grants: ServiceNow style by default, RFC 6749 §5.2 style when swit
   answer = await tokenRequest(s, { grant_type: "refresh_token", refresh_token: "x" }, { client: { ...seedClient(s), clientSecret: "wrong" } });
   assert.equal(answer.status, 401);
   assert.equal(answer.json.error, "invalid_client");
-  answer = await tokenRequest(s, { grant_type: "password", username: "admin", password: "x" });
+  answer = await tokenRequest(s, { grant_type: "urn:example:unknown-grant" });
   assert.equal(answer.status, 400);
   assert.equal(answer.json.error, "unsupported_grant_type");
   const counts = s.counters().token;
   assert.equal(counts.byOutcome.error, 5);
-  assert.equal(counts.byGrantType.password, 1);
+  assert.equal(counts.byGrantType["urn:example:unknown-grant"], 1);
 }));
 
 test("a JSON body to the token endpoint is refused with 400", () => withStandin({}, async (s) => {

@@ -157,3 +157,45 @@ test("the discovery document names the ServiceNow endpoints", () => withStandin(
   assert.deepEqual(answer.json.code_challenge_methods_supported, ["S256"]);
   assert.ok(answer.json.scopes_supported.includes("useraccount"));
 }));
+
+test("odd input to the client settings route, the new REST namespaces and the server-to-server grants", () => withStandin({}, async (s) => {
+  const id = "standin-client";
+  let answer = await rawRequest(s, `/__standin/clients/${id}`, { method: "PATCH", body: "null" });
+  assert.equal(answer.status, 400);
+  assert.equal(answer.json.error.message, "Invalid client");
+  answer = await rawRequest(s, `/__standin/clients/${id}`, { method: "PATCH", body: "{nope" });
+  assert.equal(answer.status, 400);
+  assert.equal(answer.json.error.message, "Exception while reading request");
+  answer = await rawRequest(s, `/__standin/clients/${id}`, { method: "DELETE" });
+  assert.equal(answer.status, 405);
+  assert.equal(answer.headers.allow, "GET, PATCH, PUT");
+
+  const auth = basicHeader(seedUser(s, "admin"));
+  for (const [method, path, status] of [
+    ["GET", "/api/now/attachment/%E0%A4%A", 404],
+    ["GET", "/api/now/attachment/%E0%A4%A/file", 404],
+    ["HEAD", "/api/x_snc_demo/echo", 405],
+    ["OPTIONS", "/api/now/attachment/file", 405],
+    ["GET", "/api/now/attachment/upload/file", 404],
+    ["GET", "/api/sn_chg_rest/change/%zz", 404],
+  ]) {
+    answer = await rawRequest(s, path, { method, headers: { accept: "application/json", authorization: auth } });
+    assert.equal(answer.status, status, `${method} ${path}`);
+  }
+  answer = await rawRequest(s, "/api/now/attachment/upload", {
+    method: "POST",
+    headers: { accept: "application/json", authorization: auth, "content-type": "multipart/form-data; boundary=xyz" },
+    body: "--xyz\r\ngarbage without headers",
+  });
+  assert.equal(answer.status, 400);
+
+  for (const body of [
+    "grant_type=password&username=admin&username=admin&password=x",
+    `grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=${"a.".repeat(20_000)}`,
+    "grant_type=client_credentials&scope=%00",
+  ]) {
+    answer = await tokenRequest(s, {}, { body: `${body}&client_id=${id}&client_secret=${encodeURIComponent(s.seed.clients[0].clientSecret)}` });
+    assert.ok([400, 401, 413].includes(answer.status), `${answer.status} for ${body.slice(0, 60)}`);
+  }
+  await stillServing(s);
+}));

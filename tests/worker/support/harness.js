@@ -5,7 +5,7 @@
 // The same is written to this process's transcript (transcript.js) for the leak check over the whole
 // test run, together with the secret values used here.
 
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,6 +17,7 @@ import { Miniflare } from "miniflare";
 
 import { startStandin } from "../../servicenow-standin/index.js";
 import { authorizeOverHttp } from "../../servicenow-standin/authorize.js";
+import { bundleWorker } from "./bundle.js";
 import { record, recordSecret, startTranscript } from "./transcript.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -35,6 +36,20 @@ startTranscript();
 recordSecret("admin_token", ADMIN_TOKEN);
 recordSecret("sealing_key", SEALING_KEY);
 recordSecret("client_secret", CLIENT_SECRET);
+
+/**
+ * The answer that creates an access key is the one place the key is shown, by design: its `key` is
+ * left out of the transcripts, so a key found anywhere else is a leak.
+ */
+function shownOnce(method, target, text) {
+  if (method !== "POST" || !/^\/api\/connections\/[^/]+\/keys$/.test(target.pathname)) return text;
+  try {
+    const key = JSON.parse(text).key;
+    return typeof key === "string" ? text.replaceAll(key, "<the new key, shown once>") : text;
+  } catch {
+    return text;
+  }
+}
 
 /** Worker variables whose values are secrets wherever they come from. */
 const SECRET_BINDINGS = ["ADMIN_TOKEN", "SEALING_KEY", "SEALING_KEY_PREVIOUS"];
@@ -67,7 +82,7 @@ export class WorkerUnderTest {
     const response = await this.mf.dispatchFetch(target, { method, headers: allHeaders, body: payload, redirect: "manual" });
     const text = await response.text();
     if (!target.pathname.startsWith("/__test/")) {
-      const seen = `${response.status} ${[...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${text}`;
+      const seen = `${response.status} ${[...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${shownOnce(method, target, text)}`;
       transcript.push(seen);
       record("request", "client", `${method} ${target.href}`);
       record("response", `${method} ${target.pathname}`, seen);
@@ -89,6 +104,16 @@ export class WorkerUnderTest {
 
   putConnection(id, body) {
     return this.admin(`/api/connections/${id}`, { method: "PUT", body });
+  }
+
+  /**
+   * Creates an access key of connection `id` (`body`: {name, methods?, paths?, expiresAt?}); the key
+   * and its stored hash are remembered as secrets for the leak checks.
+   */
+  async createKey(id, body) {
+    const created = await this.admin(`/api/connections/${id}/keys`, { method: "POST", body });
+    if (created.json?.key) rememberKey(created.json.key);
+    return created;
   }
 
   /** The connection's tokens as stored (unsealed by a test hook), and remembered as secrets. */
@@ -132,13 +157,8 @@ export async function startWorker({ vars = {}, persistDir, assetsDir } = {}) {
   for (const name of SECRET_BINDINGS) if (typeof bindings[name] === "string") recordSecret(name.toLowerCase(), bindings[name]);
   const output = [];
   const options = {
-    scriptPath: path.join(REPO, "tests/worker/support/hooked-entry.js"),
+    ...(await bundleWorker("tests/worker/support/hooked-entry.js")),
     modules: true,
-    modulesRoot: REPO,
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
     compatibilityDate: COMPATIBILITY_DATE,
     durableObjects: {
       CONNECTIONS: { className: "ConnectionObject", useSQLite: true },
@@ -239,6 +259,16 @@ export function postedMessage(html) {
   const match = /<script type="application\/json" id="result">([^<]*)<\/script>/.exec(html);
   assert.ok(match, "the callback page carries its result");
   return JSON.parse(match[1]);
+}
+
+/** Remembers an access key and the hash the worker stores of it as secrets for the leak checks. */
+export function rememberKey(key) {
+  const hash = createHash("sha256").update(key).digest("hex");
+  secrets.add(key);
+  secrets.add(hash);
+  recordSecret("access_key", key);
+  recordSecret("access_key_hash", hash);
+  return hash;
 }
 
 /** The known secrets that occur in `text`. */

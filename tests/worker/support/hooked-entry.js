@@ -1,22 +1,46 @@
 // Test-only entry: the real worker (worker/index.js) plus hooks that a test needs and the product
 // must not have. `/__test/...` routes read a connection's sealed tokens (so the leak check knows what
-// to look for) and age its pending authorization requests (so "expired state" needs no 10-minute
-// wait). Everything else goes to the real router, and the Durable Object classes are the real ones
-// with the hook methods added. One hook injects a fault into the object itself: the storage write of
-// the next token set (a refresh, or the callback's code exchange) fails, or the object is reset (its
-// memory lost, as when the runtime evicts or restarts it) just before or just after that write — the
-// moment between the token endpoint's answer and the tokens being stored.
+// to look for), read and plant raw records (of a connection's object and of the registry), and age
+// pending authorization requests (so "expired state" needs no 10-minute wait). Everything else goes
+// to the real router, and the Durable Object classes are the real ones with the hook methods added.
+//
+// Faults are injected into the object's storage, as seen through a proxy of `ctx.storage` (its
+// `put`, `delete` and the writes inside `transaction`): the next write of a token set fails, or the
+// object is reset (its memory lost, as when the runtime evicts or restarts it) just before or just
+// after that write — the moment between the token endpoint's answer and the tokens being stored; or
+// the object is reset right after the first write of the next change, whatever it is ("between":
+// a change made of several writes must be all or nothing).
+//
+// Sealed values are opened with the core's Keyring directly (`<id>:<field>` as associated data), so
+// the hooks depend on the storage format only, not on the worker's modules.
 
-import worker, { ConnectionObject as RealConnectionObject, ConnectionRegistry } from "../../../worker/index.js";
+import worker, {
+  ConnectionObject as RealConnectionObject, ConnectionRegistry as RealConnectionRegistry,
+} from "../../../worker/index.js";
 import { keyring } from "../../../worker/environment.js";
-import { Vault } from "../../../worker/vault.js";
 
-export { ConnectionRegistry };
+/** The registry with hooks to read and plant its raw records. */
+export class ConnectionRegistry extends RealConnectionRegistry {
+  async testRecords() {
+    return Object.fromEntries(await this.ctx.storage.list());
+  }
+
+  async testPut(key, value) {
+    await this.ctx.storage.put(key, value);
+  }
+}
 
 /** A put that stores a new token set (with its token state, and after a callback the settings). */
-function isTokenWrite(args) {
+function isTokenWrite(method, args) {
   const [entries] = args;
-  return entries !== null && typeof entries === "object" && "tokens" in entries;
+  return method === "put" && entries !== null && typeof entries === "object" && "tokens" in entries;
+}
+
+/** A write of audit records only (the audit trail's own, gathered writes). */
+function isAuditWrite(method, args) {
+  const [first] = args;
+  const names = method === "delete" ? [first].flat() : typeof first === "string" ? [first] : Object.keys(first ?? {});
+  return names.length > 0 && names.every((name) => String(name).startsWith("audit:"));
 }
 
 /** Property reads on a runtime object with methods bound to it, so a Proxy can stand in for it. */
@@ -27,54 +51,95 @@ function bound(target, name) {
 
 export class ConnectionObject extends RealConnectionObject {
   #storageFault = null;
+  #storage;
 
   constructor(ctx, env) {
     super(ctx, env);
-    const storage = new Proxy(ctx.storage, {
-      get: (target, name) => (name === "put" ? (...args) => this.#put(target, args) : bound(target, name)),
+    this.#storage = ctx.storage;
+    const writes = (target) => new Proxy(target, {
+      get: (object, name) => {
+        if (name === "put" || name === "delete") return (...args) => this.#write(object, name, args);
+        if (name === "transaction") return (closure) => object.transaction((txn) => closure(writes(txn)));
+        return bound(object, name);
+      },
     });
+    const storage = writes(ctx.storage);
     this.ctx = new Proxy(ctx, { get: (target, name) => (name === "storage" ? storage : bound(target, name)) });
   }
 
-  async #put(storage, args) {
-    const fault = isTokenWrite(args) ? this.#storageFault : null;
-    if (fault) this.#storageFault = null;
+  async #write(storage, method, args) {
+    let fault = null;
+    if ((this.#storageFault === "between" && !isAuditWrite(method, args))
+      || (this.#storageFault !== null && isTokenWrite(method, args))) {
+      fault = this.#storageFault;
+      this.#storageFault = null;
+    }
     if (fault === "throw") throw new Error("injected: the storage write of the refreshed tokens failed");
     if (fault === "abort-before") this.ctx.abort("injected: reset before the refreshed tokens were stored");
-    const written = await storage.put(...args);
+    const written = await storage[method](...args);
     if (fault === "abort-after") this.ctx.abort("injected: reset right after the refreshed tokens were stored");
+    if (fault === "between") {
+      // Whatever this write made durable on its own stays: then the object is gone.
+      await this.#storage.sync();
+      this.ctx.abort("injected: reset right after the first write of a change");
+    }
     return written;
   }
 
-  /** Arms a fault for the next token write: "throw", "abort-before" or "abort-after". */
+  /** Arms a fault for the next token write ("throw", "abort-before", "abort-after") or the next write ("between"). */
   async testStorageFault(mode) {
     this.#storageFault = mode;
     return mode;
   }
+
+  #open(id, field, sealed) {
+    return keyring(this.env).unseal(`${id}:${field}`, sealed);
+  }
+
+  #seal(id, field, plaintext) {
+    return keyring(this.env).seal(`${id}:${field}`, plaintext);
+  }
+
   async testTokens(id) {
-    const sealed = await new Vault(this.ctx.storage, keyring(this.env), id).read("tokens", "tokens");
-    return sealed === null ? null : JSON.parse(sealed);
+    const sealed = await this.ctx.storage.get("tokens");
+    return typeof sealed === "string" ? JSON.parse(this.#open(id, "tokens", sealed)) : null;
   }
 
   /** Replaces the stored access token (sealed, as the real code stores it), e.g. with one the instance refuses. */
   async testReplaceAccessToken(id, accessToken, expiresAt) {
-    const vault = new Vault(this.ctx.storage, keyring(this.env), id);
-    const tokens = JSON.parse(await vault.read("tokens", "tokens"));
+    const tokens = await this.testTokens(id);
     tokens.accessToken = accessToken;
     if (expiresAt !== undefined) tokens.expiresAt = expiresAt;
-    await vault.write("tokens", "tokens", JSON.stringify(tokens));
+    await this.ctx.storage.put("tokens", this.#seal(id, "tokens", JSON.stringify(tokens)));
     return true;
   }
 
   /** Moves the access token's expiry to `expiresAt` in the sealed tokens and the token state alike. */
   async testExpireAccessToken(id, expiresAt) {
-    const vault = new Vault(this.ctx.storage, keyring(this.env), id);
-    const tokens = JSON.parse(await vault.read("tokens", "tokens"));
+    const tokens = await this.testTokens(id);
     const tokenState = await this.ctx.storage.get("tokenState");
     tokens.expiresAt = expiresAt;
     await this.ctx.storage.put({
-      tokens: vault.seal("tokens", JSON.stringify(tokens)),
+      tokens: this.#seal(id, "tokens", JSON.stringify(tokens)),
       tokenState: { ...tokenState, meta: { ...tokenState.meta, expiresAt } },
+    });
+    return true;
+  }
+
+  /** Stores a token set (sealed) and its token state, as a completed authorization would. */
+  async testSetTokens(id, tokens) {
+    await this.ctx.storage.put({
+      tokens: this.#seal(id, "tokens", JSON.stringify(tokens)),
+      tokenState: {
+        state: "active",
+        meta: {
+          issuedAt: tokens.issuedAt,
+          expiresAt: tokens.expiresAt ?? null,
+          refreshExpiresAt: tokens.refreshExpiresAt ?? null,
+          hasRefreshToken: Boolean(tokens.refreshToken),
+        },
+        changedAt: Date.now(),
+      },
     });
     return true;
   }
@@ -104,6 +169,12 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (!url.pathname.startsWith("/__test/")) return worker.fetch(request, env, ctx);
+    if (url.pathname === "/__test/registry" || url.pathname === "/__test/registry-put") {
+      const registry = env.REGISTRY.get(env.REGISTRY.idFromName("registry"));
+      if (url.pathname === "/__test/registry") return Response.json(await registry.testRecords());
+      await registry.testPut(url.searchParams.get("key"), await request.json());
+      return Response.json(true);
+    }
     const id = url.searchParams.get("id");
     const stub = env.CONNECTIONS.get(env.CONNECTIONS.idFromName(id));
     const json = (value) => Response.json(value);
@@ -118,6 +189,8 @@ export default {
       }
       case "/__test/expire-access-token":
         return json(await stub.testExpireAccessToken(id, Number(url.searchParams.get("expiresAt"))));
+      case "/__test/set-tokens":
+        return json(await stub.testSetTokens(id, await request.json()));
       case "/__test/keys":
         return json(await stub.testStorageKeys());
       case "/__test/raw":

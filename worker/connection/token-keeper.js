@@ -12,12 +12,12 @@
 // an endpoint that times out is not waited for four times over: a refresh ends within about twice
 // the time limit plus one backoff delay, whatever the token endpoint does.
 
-import { HttpError } from "./http.js";
-import { REFRESH_ATTEMPTS, retryDelay } from "./backoff.js";
-import { tokenStatus } from "./core.js";
+import { REFRESH_ATTEMPTS, retryDelay } from "../backoff.js";
+import { errorCodes, tokenStatus } from "../core.js";
+import { HttpError } from "../errors.js";
 
 export function reauthorizationRequired(message) {
-  return new HttpError(409, "reauthorization_required",
+  return new HttpError(409, errorCodes.reauthorization_required,
     message || "Re-authorization required: click Generate to get a new access token.");
 }
 
@@ -79,7 +79,7 @@ export class TokenKeeper {
         refreshed = await connection.refreshTokens(tokens);
         break;
       } catch (error) {
-        if (error?.code === "reauthorization_required") {
+        if (error?.code === errorCodes.reauthorization_required) {
           await this.#host.markReauthorizationRequired(error.message, generation);
           throw error;
         }

@@ -1,0 +1,252 @@
+// One Durable Object per connection (named by the connection id): the RPC surface the router calls
+// after its own checks (route, origin, credentials, id, sealing key, body). It composes the parts —
+// store.js (records, sealing, transactions), settings.js (save and view), authorization.js (Generate
+// and the callback), token-keeper.js and token-records.js (refresh and token changes), forwarding.js
+// (what the worker needs to send a request), testing.js and last-test.js (Test Connection and the
+// record of the last one), keys.js (access keys), audit.js (the audit trail), publication.js (the
+// registry's summary) — and turns their errors into the worker's JSON answers. `who` is the caller as
+// the router found it: `{kind: "admin"}`, or `{kind: "key", keyId, hash}` for an access key, which is
+// checked here before anything else. Durable Objects run one instance per name, so this object is the
+// single place where a connection's tokens change, which is what makes single-flight refresh possible.
+
+import { DurableObject } from "cloudflare:workers";
+
+import { issueKey } from "../access-keys.js";
+import { insecureLoopbackAllowed, keyring } from "../environment.js";
+import { Code, HttpError } from "../errors.js";
+import { emptyResponse, errorResponse, jsonResponse, statusOf } from "../http.js";
+import { AuditTrail } from "./audit.js";
+import { AuthorizationFlow } from "./authorization.js";
+import { ForwardGrants } from "./forwarding.js";
+import { AccessKeys } from "./keys.js";
+import { OpenedConnection } from "./opened.js";
+import { RegistryPublication } from "./publication.js";
+import { saveSettings, viewOf } from "./settings.js";
+import { recordLastTest } from "./last-test.js";
+import { ConnectionStore } from "./store.js";
+import { testStoredSettings, testTypedSettings } from "./testing.js";
+import { TokenKeeper } from "./token-keeper.js";
+import { clearTokens, markReauthorizationRequired, storeRefreshedTokens } from "./token-records.js";
+
+export class ConnectionObject extends DurableObject {
+  #parts = null;
+
+  /** The parts, made on the first call (when the id is known), over the object's storage. */
+  #enter(id) {
+    const name = this.ctx.id.name;
+    if (name !== undefined && name !== id) throw new HttpError(500, Code.INTERNAL_ERROR, "Connection routing mismatch.");
+    if (this.#parts) return this.#parts;
+    const store = new ConnectionStore(this.ctx.storage, () => keyring(this.env), id);
+    const allowInsecureLoopback = insecureLoopbackAllowed(this.env);
+    const opened = new OpenedConnection(store, allowInsecureLoopback);
+    const publication = new RegistryPublication(this.env, store);
+    const keeper = new TokenKeeper({
+      load: () => opened.load(),
+      storeRefreshed: async (tokens, generation) => {
+        await storeRefreshedTokens(store, tokens, generation);
+        await publication.publish();
+      },
+      markReauthorizationRequired: async (reason, generation) => {
+        if (!(await markReauthorizationRequired(store, reason, generation))) return;
+        console.warn(JSON.stringify({ event: "reauthorization_required", connection: id }));
+        await publication.publish();
+      },
+    });
+    this.#parts = {
+      store,
+      allowInsecureLoopback,
+      opened,
+      publication,
+      keeper,
+      authorization: new AuthorizationFlow(store, opened, this.env),
+      grants: new ForwardGrants(store, opened, keeper),
+      keys: new AccessKeys(store, () => issueKey(this.env, id)),
+      audit: new AuditTrail(store),
+    };
+    return this.#parts;
+  }
+
+  /** The caller as the audit trail names it: the admin, or an access key by id and name. */
+  async #who(parts, who, request) {
+    if (who?.kind !== "key") return { kind: "admin" };
+    const key = await parts.keys.authorize(who, request);
+    return { kind: "key", keyId: key.id, name: key.name };
+  }
+
+  async #answer(id, work) {
+    try {
+      return await work(this.#enter(id));
+    } catch (error) {
+      return errorResponse(error);
+    }
+  }
+
+  #view(parts, config, context) {
+    return viewOf(parts.store, config, { callbackUrl: context.callbackUrl, allowInsecureLoopback: parts.allowInsecureLoopback });
+  }
+
+  // ---- RPC methods (called by the router) ----
+
+  view(id, context) {
+    return this.#answer(id, async (parts) => jsonResponse(200, await this.#view(parts, await parts.store.requireConfig(), context)));
+  }
+
+  save(id, body, context) {
+    return this.#answer(id, async (parts) => {
+      const { config, created } = await saveSettings(parts.store, {
+        id, body, createOnly: context.createOnly === true, allowInsecureLoopback: parts.allowInsecureLoopback,
+      });
+      await parts.publication.publish();
+      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: created ? "created" : "settings_changed", status: created ? 201 : 200 });
+      return jsonResponse(created ? 201 : 200, await this.#view(parts, config, context));
+    });
+  }
+
+  remove(id) {
+    return this.#answer(id, async (parts) => {
+      await parts.store.requireConfig();
+      parts.audit.reset();
+      await parts.store.deleteAll();
+      await parts.publication.publishRemoval();
+      return emptyResponse(204);
+    });
+  }
+
+  resetToken(id, context) {
+    return this.#answer(id, async (parts) => {
+      const config = await clearTokens(parts.store);
+      await parts.publication.publish();
+      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "reset", status: 200 });
+      return jsonResponse(200, await this.#view(parts, config, context));
+    });
+  }
+
+  generate(id, options, context) {
+    return this.#answer(id, async (parts) => {
+      const generated = await parts.authorization.generate(options, context);
+      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "generate", status: 200 });
+      return jsonResponse(200, generated);
+    });
+  }
+
+  /**
+   * Completes an authorization started by `generate`: `{ok, status, code, message}` for the callback
+   * page. Never throws.
+   */
+  async completeAuthorization(id, callback) {
+    try {
+      const parts = this.#enter(id);
+      const { changed, ...result } = await parts.authorization.complete(callback);
+      if (changed) await parts.publication.publish();
+      if (result.code !== Code.UNKNOWN_STATE) {
+        await parts.audit.recordNow("admin", { who: { kind: "callback" }, event: "callback", status: result.status, code: result.code });
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof HttpError) return { ok: false, status: error.status, code: error.code, message: error.message };
+      if (error?.name === "ConnectionError") return { ok: false, status: 503, code: error.code, message: error.message };
+      console.error(JSON.stringify({ event: "callback_failed", name: error?.name ?? typeof error }));
+      return {
+        ok: false, status: 500, code: Code.INTERNAL_ERROR,
+        message: "The worker failed to complete the authorization. No token was stored.",
+      };
+    }
+  }
+
+  /** Test Connection on the stored settings; it becomes the connection's last test. */
+  test(id, who) {
+    return this.#answer(id, async (parts) => {
+      const caller = await this.#who(parts, who);
+      const result = await testStoredSettings(parts.opened, parts.keeper);
+      await recordLastTest(parts.store, result);
+      await parts.publication.publish();
+      await parts.audit.recordNow("admin", { who: caller, event: "test", status: 200, code: result.code });
+      return jsonResponse(200, result);
+    });
+  }
+
+  /** Test Connection on `settings` as typed (a PUT body); stores nothing, also for an unknown id. */
+  testSettings(id, settings) {
+    return this.#answer(id, async (parts) => jsonResponse(200,
+      await testTypedSettings(parts.store, settings, { allowInsecureLoopback: parts.allowInsecureLoopback })));
+  }
+
+  /**
+   * What the worker needs to forward a request (forwarding.js) and who asked, or the error answer.
+   * `request`: {route, path, query, method, who}. A refusal here is kept in the traffic log.
+   */
+  forwardGrant(id, request) {
+    return this.#answer(id, async (parts) => {
+      let caller = request.who?.kind === "key" ? { kind: "key", keyId: request.who.keyId } : { kind: "admin" };
+      try {
+        caller = await this.#who(parts, request.who, request);
+        return { ...(await parts.grants.grant(request)), who: caller };
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 404) parts.audit.record("traffic", refusedTraffic(request, caller, status, error?.code));
+        throw error;
+      }
+    });
+  }
+
+  /** Keeps a forwarded request in the traffic log (the worker calls this once the answer is passed on). */
+  async recordTraffic(id, entry) {
+    try {
+      this.#enter(id).audit.record("traffic", entry);
+    } catch (error) {
+      console.error(JSON.stringify({ event: "audit_record_failed", connection: id, name: error?.name }));
+    }
+  }
+
+  // ---- access keys and the audit trail (admin) ----
+
+  createKey(id, body) {
+    return this.#answer(id, async (parts) => {
+      const created = await parts.keys.create(body);
+      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "key_created", status: 201, key: { keyId: created.id, name: created.name } });
+      return jsonResponse(201, created);
+    });
+  }
+
+  listKeys(id) {
+    return this.#answer(id, async (parts) => jsonResponse(200, { keys: await parts.keys.list() }));
+  }
+
+  editKey(id, keyId, body) {
+    return this.#answer(id, async (parts) => {
+      const edited = await parts.keys.edit(keyId, body);
+      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "key_changed", status: 200, key: { keyId, name: edited.name } });
+      return jsonResponse(200, edited);
+    });
+  }
+
+  revokeKey(id, keyId) {
+    return this.#answer(id, async (parts) => {
+      const revoked = await parts.keys.revoke(keyId);
+      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "key_revoked", status: 204, key: { keyId, name: revoked.name } });
+      return emptyResponse(204);
+    });
+  }
+
+  auditPage(id, query) {
+    return this.#answer(id, async (parts) => jsonResponse(200, await parts.audit.page(query.log, query)));
+  }
+
+  /** The Authorization for the one retry after a 401, or the error answer (409 when the connection changed). */
+  forwardRetry(id, request) {
+    return this.#answer(id, (parts) => parts.grants.retry(request));
+  }
+}
+
+/** The traffic record of a request refused before it was sent: what it asked for, never a value. */
+function refusedTraffic(request, who, status, code) {
+  const path = `/api/${request.route === "now" ? "now/" : ""}${request.path}`.slice(0, 500);
+  return { who, method: request.method, path, query: queryNames(request.query), status, code, ms: 0, bytesIn: 0, bytesOut: 0 };
+}
+
+/** The distinct names of a query's parameters, without their values. */
+export function queryNames(query) {
+  const names = [];
+  for (const name of new URLSearchParams(query).keys()) if (!names.includes(name) && names.length < 50) names.push(name.slice(0, 100));
+  return names;
+}
