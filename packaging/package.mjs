@@ -64,7 +64,9 @@ if (!apiSection) fail("README.md has no <!-- api:start --> … <!-- api:end --> 
 if (/\]\((?!https?:|#)/.test(apiSection)) fail("README.md's api section links to a file, which the package does not carry");
 const readme = readFileSync(path.join(here, "README.md"), "utf8")
   .replaceAll("{{version}}", crate.version)
-  .replace("<!-- api -->\n", apiSection);
+  .replace("<!-- api -->\n", apiSection)
+  // The markers name the repository's consumer projects that run each example; not the package's business.
+  .replace(/<!-- consumer: \S+ -->\n/g, "");
 if (/\{\{|<!-- api -->/.test(readme)) fail("packaging/README.md has a placeholder this script does not fill");
 writeFileSync(path.join(pkgDir, "README.md"), readme);
 
