@@ -3,8 +3,27 @@
 //! reads it, with no dot segment, also behind `;` parameters.
 #![no_main]
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
-use servicenow_connection::{ConnectionInput, ValidateOptions, api_request_url, rest_api_url, validate};
+use servicenow_connection::{
+    ConnectionConfig, ConnectionInput, ValidateOptions, api_request_url, rest_api_url, validate,
+};
+
+/// One valid connection, made once.
+fn config() -> &'static ConnectionConfig {
+    static CONFIG: OnceLock<ConnectionConfig> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        let input = ConnectionInput {
+            base_url: Some("https://dev1.service-now.com/api/now/v2".to_owned()),
+            auth_type: Some("basic".to_owned()),
+            username: Some("admin".to_owned()),
+            password: Some(servicenow_connection::Secret::new("pw")),
+            ..ConnectionInput::default()
+        };
+        validate(&input, ValidateOptions::default()).unwrap()
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else { return };
@@ -13,18 +32,11 @@ fuzz_target!(|data: &[u8]| {
         Some((path, query)) => (path, Some(query)),
         None => (text.as_ref(), None),
     };
-    let input = ConnectionInput {
-        base_url: Some("https://dev1.service-now.com/api/now/v2".to_owned()),
-        auth_type: Some("basic".to_owned()),
-        username: Some("admin".to_owned()),
-        password: Some(servicenow_connection::Secret::new("pw")),
-        ..ConnectionInput::default()
-    };
-    let config = validate(&input, ValidateOptions::default()).unwrap();
+    let config = config();
     let (built, prefix) = if selector & 1 == 0 {
-        (api_request_url(&config, path, query), "/api/now/")
+        (api_request_url(config, path, query), "/api/now/")
     } else {
-        (rest_api_url(&config, path, query), "/api/")
+        (rest_api_url(config, path, query), "/api/")
     };
     if let Ok(built) = built {
         let url = url::Url::parse(&built).unwrap();

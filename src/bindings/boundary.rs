@@ -110,7 +110,8 @@ pub(crate) fn error_to_js(error: &Error) -> JsValue {
     value
 }
 
-/// The headers the core reads from answers.
+/// The headers the core reads from answers: `content-type` first (read on every answer), then the
+/// rate-limit headers (read on answers that are not 2xx).
 pub(crate) const RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "x-ratelimit-reset"];
 
 /// Reads an `HttpResponseData`: `{ status, headers, body: Uint8Array | string }`, or

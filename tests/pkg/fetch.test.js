@@ -56,7 +56,7 @@ test("an injected fetch gets (url, init) with manual redirects and an abort sign
   assert.equal(init.method, "POST");
   assert.equal(init.redirect, "manual");
   assert.ok(init.signal instanceof AbortSignal);
-  assert.equal(init.headers.get("content-type"), "application/x-www-form-urlencoded");
+  assert.equal(new Headers(init.headers).get("content-type"), "application/x-www-form-urlencoded");
   assert.match(init.body, /^grant_type=authorization_code&code=FAKE-code&/);
   // The functional operations take it as their last argument.
   const refreshed = await pkg.refreshTokens(oauth(), tokens, { fetch });
