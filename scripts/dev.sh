@@ -2,9 +2,10 @@
 # The local run: builds everything (./scripts/build.sh), starts the ServiceNow stand-in
 # (tests/servicenow-standin) and the worker under `wrangler dev` (workerd, bound to 127.0.0.1, Durable
 # Object storage kept in .wrangler/state), creates two demo connections against the stand-in — one
-# OAuth 2.0 with a token already generated, one Basic as admin — and prints the page URL and where
-# the local admin token is: a file only its owner can read (.state/dev-admin-token, mode 600), never
-# the token itself, since the output may be redirected to a file others can read. Ctrl-C stops both
+# OAuth 2.0 with a token already generated, one Basic as admin — and a read-only access key of the
+# OAuth one, and prints the page URL and where the local admin token and the demo key are: files only
+# their owner can read (.state/dev-admin-token and .state/dev-demo-key, mode 600), never the values
+# themselves, since the output may be redirected to a file others can read. Ctrl-C stops both
 # processes it started (by pid, nothing else).
 #
 # Environment: STANDIN_PORT (default 8780), WORKER_PORT (default 8787), ADMIN_TOKEN (default: a fresh
@@ -46,6 +47,7 @@ admin_token="${ADMIN_TOKEN:-$(random_base64 24 base64url)}"
 token_file="$state_dir/dev-admin-token"
 (umask 077 && printf '%s\n' "$admin_token" > "$token_file")
 chmod 600 "$token_file"
+demo_key_file="$state_dir/dev-demo-key"
 env_file="$state_dir/dev.env"
 (umask 077 && printf 'ADMIN_TOKEN=%s\nSEALING_KEY=%s\n' "$admin_token" "$(cat "$key_file")" > "$env_file")
 
@@ -95,12 +97,12 @@ done
 # Register the callback, create the demo connections and generate the OAuth token, all through the
 # public interfaces (the stand-in's admin route, the worker's API, the stand-in's login pages).
 # The admin token travels in the environment of this one process only.
-ADMIN_TOKEN="$admin_token" STANDIN_URL="http://$host:$standin_port" WORKER_URL="$worker_url" \
+ADMIN_TOKEN="$admin_token" STANDIN_URL="http://$host:$standin_port" WORKER_URL="$worker_url" DEMO_KEY_FILE="$demo_key_file" \
 node --input-type=module -e '
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { authorizeOverHttp } from "./tests/servicenow-standin/authorize.js";
 
-const { ADMIN_TOKEN: token, STANDIN_URL: standin, WORKER_URL: worker } = process.env;
+const { ADMIN_TOKEN: token, STANDIN_URL: standin, WORKER_URL: worker, DEMO_KEY_FILE: keyFile } = process.env;
 const seed = JSON.parse(readFileSync("tests/servicenow-standin/seed.json", "utf8"));
 const client = seed.clients.find((c) => c.clientId === "standin-client");
 const admin = seed.users.find((u) => u.user_name === "admin");
@@ -142,6 +144,16 @@ if (!tested.ok) {
   tested = await api("/api/connections/demo-oauth/test", { method: "POST" });
 }
 if (!tested.ok) throw new Error(`the demo OAuth connection does not work: ${tested.message}`);
+// A read-only key of the demo connection, for incidents only; the one of an earlier run is revoked.
+const DEMO_KEY = "Demo: read incidents";
+for (const old of (await api("/api/connections/demo-oauth/keys")).keys.filter((k) => k.name === DEMO_KEY)) {
+  await api(`/api/connections/demo-oauth/keys/${old.id}`, { method: "DELETE" });
+}
+const created = await api("/api/connections/demo-oauth/keys", {
+  method: "POST", body: { name: DEMO_KEY, methods: ["GET", "HEAD"], paths: ["table/incident"] },
+});
+rmSync(keyFile, { force: true });
+writeFileSync(keyFile, `${created.key}\n`, { mode: 0o600 });
 ' || fail "setting up the demo connections failed"
 
 cat <<EOF
@@ -149,7 +161,8 @@ cat <<EOF
 [dev] Demo connections:    demo-oauth (OAuth 2.0, token generated), demo-basic (Basic, admin)
 [dev] Page:                $worker_url/
 [dev] Admin token:         in $token_file (readable by you only)
-[dev] Try:  curl -H "Authorization: Bearer \$(cat $token_file)" "$worker_url/api/connections/demo-oauth/now/table/incident?sysparm_limit=2"
+[dev] Demo access key:     in $demo_key_file (readable by you only; demo-oauth, GET and HEAD on table/incident)
+[dev] Try:  curl -H "Authorization: Bearer \$(cat $demo_key_file)" "$worker_url/api/connections/demo-oauth/now/table/incident?sysparm_limit=2"
 [dev] Ctrl-C stops the worker and the stand-in.
 EOF
 

@@ -92,5 +92,18 @@ export function createApi({ getToken, onAdminProblem = () => {} }) {
      * field errors as for saving.
      */
     testSettings: (id, settings) => call("POST", path(id, "/test"), { settings }),
+    /** The connection's access keys, newest first: `[{id, name, methods, paths, createdAt, expiresAt, lastUsedAt}]`. */
+    async listKeys(id) {
+      return (await call("GET", path(id, "/keys"))).keys;
+    },
+    /** Creates a key from `{name, methods, paths, expiresAt}`; the answer's `key` is shown this once. */
+    createKey: (id, body) => call("POST", path(id, "/keys"), body),
+    revokeKey: (id, keyId) => call("DELETE", path(id, `/keys/${encodeURIComponent(keyId)}`)),
+    /** One page of the audit trail: `{log, entries, nextCursor}`, newest first. */
+    audit(id, { log, cursor = null, limit = 50 }) {
+      const query = new URLSearchParams({ log, limit: String(limit) });
+      if (cursor !== null) query.set("cursor", cursor);
+      return call("GET", path(id, `/audit?${query}`));
+    },
   };
 }

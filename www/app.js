@@ -3,14 +3,17 @@
 // Generate (the authorization window), Reset, Delete and copying the Callback URL. Save is the only
 // action that stores settings: Test Connection tests the form as it is (typed secrets included,
 // stored ones for untouched secret fields) and stores nothing, and Generate, which authorizes the
-// connection as stored, asks to save unsaved changes first. Results are announced in live regions
+// connection as stored, asks to save unsaved changes first. A saved connection also shows its access
+// keys (access-keys.js) and its audit trail (audit-trail.js). Results are announced in live regions
 // next to where they belong, and marked out of date when what they describe changes. After every
 // action, keyboard focus is on a control again (focus.js), never lost to the page body.
 
 import init from "./pkg/servicenow_connection.js";
 
+import { setUpAccessKeys } from "./access-keys.js";
 import { readAdminToken, setUpAdminToken } from "./admin-token.js";
 import { createApi } from "./api.js";
+import { setUpAuditTrail } from "./audit-trail.js";
 import { confirmAction } from "./confirm-dialog.js";
 import { setUpConnectionForm } from "./connection-form.js";
 import { setUpConnectionList } from "./connection-list.js";
@@ -47,6 +50,8 @@ async function main() {
   const tabs = setUpTabs(document.querySelector('[role="tablist"]'));
   const form = setUpConnectionForm({ tabs, onInput: () => { renderDirty(); renderTestStale(); } });
   const list = setUpConnectionList({ onSelect: (id) => openConnection(id, { fromList: true }) });
+  const keys = setUpAccessKeys({ api });
+  const audit = setUpAuditTrail({ api });
   // The token part of the open connection's view; it changes with Generate and Reset while the
   // settings in the form may be mid-edit.
   let token = null;
@@ -110,7 +115,17 @@ async function main() {
   }
 
   async function discardChanges() {
-    if (byId("editor").hidden || !form.isDirty()) return true;
+    if (keys.showsNewKey) {
+      const leave = await confirmAction({
+        title: "Leave the new access key?",
+        text: "A key is shown only once, right after it was created. Copy it before you go on: afterwards it cannot be shown again.",
+        confirmLabel: "Go on without it",
+      });
+      if (!leave) return false;
+    }
+    // While a connection loads, the form holds nothing that can be edited, so nothing to lose.
+    const editor = byId("editor");
+    if (editor.hidden || editor.getAttribute("aria-busy") === "true" || !form.isDirty()) return true;
     return confirmAction({
       title: "Discard unsaved changes?",
       text: "The changes to this connection have not been saved.",
@@ -144,6 +159,8 @@ async function main() {
     endLoading();
     form.loadNew();
     token = null;
+    keys.close();
+    audit.close();
     list.select(null);
     showEditor("New connection");
     renderConnectionState();
@@ -163,6 +180,8 @@ async function main() {
     say("editor-loading", `Loading connection "${id}"…`);
     hideTestResult();
     for (const status of ["form-status", "generate-status", "copy-status"]) say(status, "");
+    keys.close();
+    audit.close();
     form.setLoading(true);
   }
 
@@ -211,6 +230,8 @@ async function main() {
     byId("editor-heading").textContent = view.name || view.id;
     history.replaceState(null, "", `#${encodeURIComponent(view.id)}`);
     renderConnectionState();
+    keys.open(view.id);
+    audit.open(view.id);
   }
 
   function renderDirty() {
@@ -369,7 +390,10 @@ async function main() {
       byId("test-result").hidden = false;
       renderTestStale();
       say("form-status", "");
-      if (!typed) await refreshList();
+      if (!typed) {
+        await refreshList();
+        audit.refresh();
+      }
     }, { focus: ["test-connection"] });
   });
 
@@ -422,6 +446,7 @@ async function main() {
         token = view.token ?? null;
         renderConnectionState();
         if (tokenIsNew) tokenChanged("a new access token was generated after this test.");
+        audit.refresh();
       }
       await refreshList();
       say("generate-status", status.text, status.tone);
@@ -441,6 +466,7 @@ async function main() {
       token = view.token ?? null;
       renderConnectionState();
       tokenChanged("the access token was reset after this test.");
+      audit.refresh();
       await refreshList();
       say("generate-status", "The access token was cleared. Click Generate to get a new one.", "ok");
     }, { focus: ["generate"] });
@@ -485,7 +511,7 @@ async function main() {
   byId("new-connection").addEventListener("click", () => newConnection());
 
   window.addEventListener("beforeunload", (event) => {
-    if (!byId("editor").hidden && form.isDirty()) event.preventDefault();
+    if ((!byId("editor").hidden && form.isDirty()) || keys.showsNewKey) event.preventDefault();
   });
 
   if (readAdminToken()) await start();

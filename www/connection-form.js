@@ -57,6 +57,8 @@ export function setUpConnectionForm({ tabs, onInput }) {
   let idEdited = false;
   let showAll = false;
   let snapshot = "";
+  // Nothing was loaded yet (the page is starting): nothing can differ from it.
+  let loaded = false;
   const touched = new Set();
   // Fields being typed in, with the timer that marks them touched after a pause.
   const pauseTimers = new Map();
@@ -116,6 +118,7 @@ export function setUpConnectionForm({ tabs, onInput }) {
 
   /** Whether anything differs from what was loaded (a typed secret counts). */
   function isDirty() {
+    if (!loaded) return false;
     const typedSecret = SECRET_FIELDS.some((field) => secrets[field].editing && byId(field).value !== "");
     return typedSecret || fingerprint() !== snapshot;
   }
@@ -279,6 +282,7 @@ export function setUpConnectionForm({ tabs, onInput }) {
     renderPlaceholders();
     renderCallbackUrl();
     snapshot = fingerprint();
+    loaded = true;
     validate();
   }
 
@@ -306,6 +310,7 @@ export function setUpConnectionForm({ tabs, onInput }) {
     renderPlaceholders();
     renderCallbackUrl();
     snapshot = fingerprint();
+    loaded = true;
     // Settings stored earlier that no longer pass (the worker said so) are shown at once.
     if (Array.isArray(next.configErrors) && next.configErrors.length > 0) showServerErrors(next.configErrors);
     else validate();

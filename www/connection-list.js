@@ -17,14 +17,14 @@ function badge({ text, tone }, className = "") {
 }
 
 /** "Last test: Connected, <time>" or "Not tested yet" (tests of typed settings do not count). */
-function lastTestLine(lastTest) {
+function lastTestLine(lastTest, tokenStatus) {
   const line = document.createElement("span");
   line.className = "connection-test";
   if (!lastTest || typeof lastTest.at !== "number") {
     line.textContent = "Not tested yet";
     return line;
   }
-  const { label, tone } = testLabel(lastTest.code);
+  const { label, tone } = testLabel(lastTest, tokenStatus);
   line.dataset.code = lastTest.code;
   line.append("Last test: ", badge({ text: label, tone }), " ", timeElement(lastTest.at));
   return line;
@@ -88,7 +88,7 @@ export function setUpConnectionList({ onSelect }) {
     const token = tokenBadge(connection.token);
     if (token) button.append(badge(token, "connection-token"));
     // A listing without the member (an older worker) says nothing rather than "not tested".
-    if (connection.lastTest !== undefined) button.append(lastTestLine(connection.lastTest));
+    if (connection.lastTest !== undefined) button.append(lastTestLine(connection.lastTest, connection.token?.status ?? null));
     const li = document.createElement("li");
     li.append(button);
     return li;

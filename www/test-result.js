@@ -1,5 +1,5 @@
 // The answer to Test Connection, as a person reads it: the classification (the core's TestCode,
-// DESIGN.md "JavaScript API of pkg/"), the message and the hint the core wrote for it (403: roles
+// pkg/servicenow_connection.d.ts), the message and the hint the core wrote for it (403: roles
 // and sys_db_object; hibernating: wake the instance; 404: API path and version; 401 with Basic: maybe
 // Basic is disabled, use OAuth), the HTTP status and how long the test took. The words for each
 // class live here; the explanations come from the core so that the worker, the package and the page
@@ -7,18 +7,20 @@
 // the saved ones), and is marked out of date as soon as what it describes changes: an edit to the
 // settings, a new token from Generate, a Reset.
 
+import { testCodes } from "./pkg/servicenow_connection.js";
+
 const CLASSIFICATION = {
-  ok: { label: "Connected", tone: "ok" },
-  unauthorized: { label: "Unauthorized", tone: "bad" },
-  forbidden: { label: "Forbidden", tone: "bad" },
-  not_found: { label: "Not found", tone: "bad" },
-  hibernating: { label: "Instance hibernating", tone: "warn" },
-  rate_limited: { label: "Rate limited", tone: "warn" },
-  unreachable: { label: "Unreachable", tone: "bad" },
-  server_error: { label: "Server error", tone: "bad" },
-  unexpected_response: { label: "Unexpected response", tone: "bad" },
-  reauthorization_required: { label: "Re-authorization required", tone: "bad" },
-  invalid_config: { label: "Invalid settings", tone: "bad" },
+  [testCodes.ok]: { label: "Connected", tone: "ok" },
+  [testCodes.unauthorized]: { label: "Unauthorized", tone: "bad" },
+  [testCodes.forbidden]: { label: "Forbidden", tone: "bad" },
+  [testCodes.not_found]: { label: "Not found", tone: "bad" },
+  [testCodes.hibernating]: { label: "Instance hibernating", tone: "warn" },
+  [testCodes.rate_limited]: { label: "Rate limited", tone: "warn" },
+  [testCodes.unreachable]: { label: "Unreachable", tone: "bad" },
+  [testCodes.server_error]: { label: "Server error", tone: "bad" },
+  [testCodes.unexpected_response]: { label: "Unexpected response", tone: "bad" },
+  [testCodes.reauthorization_required]: { label: "Re-authorization required", tone: "bad" },
+  [testCodes.invalid_config]: { label: "Invalid settings", tone: "bad" },
 };
 
 function line(className, label, value) {
@@ -34,10 +36,6 @@ function line(className, label, value) {
   return row;
 }
 
-/** The short label of a test result's class, for the list's "last test". */
-export function testLabel(code) {
-  return CLASSIFICATION[code] ?? { label: code, tone: "bad" };
-}
 
 const TESTED = {
   typed: "Tested the settings as entered. Nothing was saved.",
@@ -45,12 +43,13 @@ const TESTED = {
 };
 
 /**
- * The class's label, with "re-authorization required" worded for what it means here: a connection
- * that never had a token is not authorized yet, and settings typed but not saved have no token.
+ * The class's label and tone, with "re-authorization required" worded for what it means here: a
+ * connection that never had a token is not authorized yet, and settings typed but not saved have no
+ * token. Also for the list's "last test".
  */
-function classify(result, tokenStatus) {
+export function testLabel(result, tokenStatus = null) {
   const known = CLASSIFICATION[result.code] ?? { label: result.code, tone: "bad" };
-  if (result.code !== "reauthorization_required") return known;
+  if (result.code !== testCodes.reauthorization_required) return known;
   if (tokenStatus === "none" || tokenStatus === "unsaved") return { label: "Not authorized yet", tone: "bad" };
   if (result.tested === "typed" && tokenStatus !== "reauthorization_required") {
     return { label: "Not authorized for these settings", tone: "bad" };
@@ -65,7 +64,7 @@ function classify(result, tokenStatus) {
  * connection not created yet), for the wording of a missing authorization.
  */
 export function renderTestResult(container, result, roundTripMs, { tokenStatus = null } = {}) {
-  const known = classify(result, tokenStatus);
+  const known = testLabel(result, tokenStatus);
   const badge = document.createElement("span");
   badge.className = `badge ${known.tone}`;
   badge.textContent = known.label;

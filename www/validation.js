@@ -1,11 +1,12 @@
 // Validation as you type, with the worker's rules: connection settings go through the wasm core's
 // validateConfig (the function the worker calls on save), so the page and the worker can never
 // disagree about a Base URL or a missing Client ID. The two fields the core does not know, the
-// connection id and the name, are checked here against the worker's own limits (worker/index.js
-// CONNECTION_ID, worker/connection.js MAX_NAME_LENGTH). The worker stays the authority: its 422
-// field errors are shown the same way (see form.js).
+// connection id and the name, are checked here against the worker's own limits
+// (worker/middleware/connection-id.js CONNECTION_ID, worker/connection/settings.js MAX_NAME_LENGTH).
+// The worker stays the authority: its 422 field errors are shown the same way (connection-form.js).
+// Codes are the core's (fieldCodes), except the worker's own invalid_connection_id.
 
-import { validateConfig } from "./pkg/servicenow_connection.js";
+import { fieldCodes, validateConfig } from "./pkg/servicenow_connection.js";
 import { insecureLoopbackAllowed } from "./worker-info.js";
 
 export const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -22,7 +23,7 @@ export function validateConnection({ id, name, settings, secrets, storedSecrets,
   const errors = [...result.errors];
   if (isNew) {
     if (id === "") {
-      errors.push({ field: "id", code: "required", message: "Connection ID is required." });
+      errors.push({ field: "id", code: fieldCodes.required, message: "Connection ID is required." });
     } else if (!CONNECTION_ID.test(id)) {
       errors.push({
         field: "id",
@@ -32,9 +33,9 @@ export function validateConnection({ id, name, settings, secrets, storedSecrets,
     }
   }
   if (name.trim().length > MAX_NAME_LENGTH) {
-    errors.push({ field: "name", code: "too_long", message: `Name must be at most ${MAX_NAME_LENGTH} characters.` });
+    errors.push({ field: "name", code: fieldCodes.too_long, message: `Name must be at most ${MAX_NAME_LENGTH} characters.` });
   } else if (/\p{Cc}/u.test(name)) {
-    errors.push({ field: "name", code: "control_character", message: "Name must not contain control characters." });
+    errors.push({ field: "name", code: fieldCodes.control_character, message: "Name must not contain control characters." });
   }
   return { ok: errors.length === 0, errors, config: result.config };
 }

@@ -11,8 +11,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, authorizeInPopup, launchBrowser, openScreen, putConnection, screenshot,
-  screenSuite, skipReason, startStandinFor, startWorker,
+  ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, authorizeInPopup, focusAfterAction, launchBrowser, openScreen,
+  putConnection, screenshot, screenSuite, skipReason, startStandinFor, startWorker,
 } from "./support/harness.js";
 
 let worker;
@@ -59,7 +59,7 @@ test("Generate with field errors opens no window and points at the errors", opti
     await page.getByRole("button", { name: "Generate" }).click();
     await page.locator("#form-status").getByText("Some fields need attention").waitFor();
     await page.locator("#clientId-error").getByText("Client ID is required").waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement.id), "clientId");
+    assert.equal(await focusAfterAction(page, "clientId"), "clientId");
     assert.equal(opened, 0, "no authorization window");
     await screenshot(page, "generate-1-field-errors-no-window");
     assert.deepEqual(problems, []);
@@ -164,7 +164,7 @@ test("Generate and Reset mark a Test Connection result out of date; focus goes t
     await page.getByRole("button", { name: "Reset" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Reset token" }).click();
     await stale.getByText("Out of date: the access token was reset after this test.").waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement.id), "generate", "Reset is disabled now: focus moves to Generate");
+    assert.equal(await focusAfterAction(page, "generate"), "generate", "Reset is disabled now: focus moves to Generate");
     await screenshot(page, "generate-6-result-out-of-date-after-reset");
 
     await page.getByRole("button", { name: "Test Connection" }).click();
@@ -174,7 +174,7 @@ test("Generate and Reset mark a Test Connection result out of date; focus goes t
     await page.getByRole("button", { name: "Generate" }).click();
     await authorizeInPopup(await popupOpened, standin, { userName: "admin" });
     await stale.getByText("Out of date: a new access token was generated after this test.").waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement.id), "generate");
+    assert.equal(await focusAfterAction(page, "generate"), "generate");
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -8,7 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, openScreen, putConnection, screenshot, screenSuite, seedPassword, skipReason,
+  ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, focusAfterAction, openScreen, putConnection, screenshot, screenSuite,
+  seedPassword, skipReason,
 } from "./support/harness.js";
 
 let worker;
@@ -51,7 +52,7 @@ test("phone: tapping a connection brings its editor to the top of the screen and
     const top = await page.locator("#editor").evaluate((editor) => editor.getBoundingClientRect().top);
     // At the top, or as far up as the page can scroll.
     assert.ok(top >= 0 && top < PHONE.height / 4, `the editor starts near the top of the screen (top ${top}px)`);
-    assert.equal(await page.evaluate(() => document.activeElement.id), "editor-heading");
+    assert.equal(await focusAfterAction(page, "editor-heading"), "editor-heading");
     await screenshot(page, "layout-1-phone-editor-in-view");
     assert.deepEqual(problems, []);
   } finally {

@@ -205,7 +205,7 @@ test("the token state warns before the refresh token expires and says when re-au
     // Saving the form again keeps the lifetime the form does not show.
     await page.getByLabel("Name", { exact: true }).fill("Short-lived refresh token (renamed)");
     await page.getByRole("button", { name: "Save" }).click();
-    await page.getByText("Saved.").waitFor();
+    await page.getByText("Saved.", { exact: true }).waitFor();
     await tokenState.getByText("Refresh token expires in 4 days").waitFor();
 
     // The instance forgets every grant; the access token runs out; the next use finds the refresh
@@ -220,7 +220,7 @@ test("the token state warns before the refresh token expires and says when re-au
     await page.getByRole("heading", { name: "Short-lived refresh token (renamed)" }).waitFor();
     await page.getByRole("tab", { name: "OAuth 2.0" }).click();
     await tokenState.getByText("Re-authorization required", { exact: true }).waitFor();
-    await page.getByRole("listitem").filter({ hasText: "Short-lived" }).getByText("Re-authorization required").waitFor();
+    await page.getByRole("listitem").filter({ hasText: "Short-lived" }).locator(".connection-token").getByText("Re-authorization required").waitFor();
     await screenshot(page, "oauth-11-reauthorization-required");
     assert.deepEqual(problems, []);
   } finally {

@@ -1,17 +1,18 @@
 // `./scripts/dev.sh`, the local run, as a person starts it with its output redirected to a file: it
 // builds, starts the stand-in and `wrangler dev` on free 127.0.0.1 ports with state in temp folders,
-// and prints where the admin token is — never the token itself — in a file only its owner can read.
-// The token from that file works. Stopped with SIGINT by pid; the script stops what it started.
+// and prints where the admin token and the demo access key are — never the values — each in a file
+// only its owner can read. Both work, the key only as far as its scope, and the README's curl example
+// runs as written against this local run. Stopped with SIGINT by pid; the script stops what it started.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 
-import { REPO, removeDir, sleep, tempDir } from "./support/harness.js";
+import { REPO, rememberKey, removeDir, sleep, tempDir } from "./support/harness.js";
 import { record, recordSecret } from "./support/transcript.js";
 
 async function freePort() {
@@ -23,7 +24,7 @@ async function freePort() {
   return port;
 }
 
-test("dev.sh puts the admin token in a 0600 file and prints only where it is", { timeout: 240_000 }, async () => {
+test("dev.sh puts the admin token and a demo key in 0600 files and prints only where they are", { timeout: 240_000 }, async () => {
   const stateDir = await tempDir("dev-state-");
   const persistDir = await tempDir("dev-persist-");
   const [standinPort, workerPort] = [await freePort(), await freePort()];
@@ -57,6 +58,37 @@ test("dev.sh puts the admin token in a 0600 file and prints only where it is", {
     const listed = await fetch(`http://127.0.0.1:${workerPort}/api/connections`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(listed.status, 200);
     assert.deepEqual((await listed.json()).connections.map((c) => c.id), ["demo-basic", "demo-oauth"]);
+
+    const keyFile = path.join(stateDir, "dev-demo-key");
+    const key = readFileSync(keyFile, "utf8").trim();
+    rememberKey(key);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    assert.ok(!output.includes(key), "the key is not in the output");
+    const base = `http://127.0.0.1:${workerPort}/api/connections/demo-oauth`;
+    const read = await fetch(`${base}/now/table/incident?sysparm_limit=2`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(read.status, 200);
+    await read.arrayBuffer();
+    const write = await fetch(`${base}/now/table/incident`, {
+      method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}",
+    });
+    assert.equal(write.status, 403, "the demo key reads only");
+    await write.arrayBuffer();
+
+    // The README's example, with this run's port and state folder in place of the defaults.
+    const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
+    const example = /<!-- curl-example:start -->\s*```sh\n([\s\S]*?)```\s*<!-- curl-example:end -->/.exec(readme);
+    assert.ok(example, "the README has its curl example");
+    const script = example[1].replaceAll("http://127.0.0.1:8787", `http://127.0.0.1:${workerPort}`)
+      .replaceAll(".state/", `${stateDir}/`);
+    const printed = await new Promise((resolve, reject) => {
+      execFile("bash", ["-euo", "pipefail", "-c", script], { cwd: REPO, timeout: 30_000 }, (error, stdout, stderr) =>
+        (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    const [incidents, created] = printed.trim().split("\n").map((line) => JSON.parse(line));
+    assert.ok(Array.isArray(incidents.result) && incidents.result.length === 2, printed.slice(0, 200));
+    assert.match(created.key, /^snck_demo-oauth\./);
+    rememberKey(created.key);
+    assert.deepEqual(created.paths, ["table/incident", "table/problem"]);
   } finally {
     if (child.exitCode === null) child.kill("SIGINT");
     await exited;

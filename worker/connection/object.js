@@ -189,10 +189,11 @@ export class ConnectionObject extends DurableObject {
     });
   }
 
-  /** Keeps a forwarded request in the traffic log (the worker calls this once the answer is passed on). */
-  async recordTraffic(id, entry) {
+  /** Keeps forwarded requests in the traffic log (the worker hands them over in batches, traffic-log.js). */
+  async recordTraffic(id, entries) {
     try {
-      this.#enter(id).audit.record("traffic", entry);
+      const { audit } = this.#enter(id);
+      for (const entry of [entries].flat()) audit.record("traffic", entry);
     } catch (error) {
       console.error(JSON.stringify({ event: "audit_record_failed", connection: id, name: error?.name }));
     }

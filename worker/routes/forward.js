@@ -17,6 +17,7 @@ import { statusOf } from "../http.js";
 import { callerAnswer } from "../forwarding/answer.js";
 import { upstreamHeaders } from "../forwarding/headers.js";
 import { hasBody, outgoingBody } from "../forwarding/request-body.js";
+import { queueTraffic } from "../forwarding/traffic-log.js";
 import { Transfer } from "../forwarding/transfer.js";
 
 /**
@@ -88,10 +89,10 @@ async function forward(c, route) {
   // The request is kept in the connection's traffic log once its answer has been passed on, cut off
   // or refused — which may be after this handler has returned, so the wait for it is registered now.
   let settle;
-  c.executionCtx.waitUntil(new Promise((resolve) => { settle = resolve; }).then((entry) => stub.recordTraffic(id, entry)));
-  const record = (status, bytesOut, outcome = {}) => settle(trafficRecord(grant, {
-    method, status, ms: Date.now() - started, bytesIn: body?.size() ?? 0, bytesOut, ...outcome,
-  }));
+  c.executionCtx.waitUntil(new Promise((resolve) => { settle = resolve; }));
+  const record = (status, bytesOut, outcome = {}) => settle(queueTraffic(id, trafficRecord(grant, {
+    at: started, method, status, ms: Date.now() - started, bytesIn: body?.size() ?? 0, bytesOut, ...outcome,
+  }), (entries) => connectionStub(c.env, id).recordTraffic(id, entries)));
   try {
     const retryable = grant.retryable && !hasBody(request);
     let transfer = new Transfer(grant.timeoutMs);
@@ -124,11 +125,11 @@ async function forward(c, route) {
 }
 
 /** The traffic record of a forwarded request: the API path and query names, never values. */
-function trafficRecord(grant, { method, status, ms, bytesIn, bytesOut, complete, code }) {
+function trafficRecord(grant, { at, method, status, ms, bytesIn, bytesOut, complete, code }) {
   const url = new URL(grant.url);
   const query = [];
   for (const name of url.searchParams.keys()) if (!query.includes(name) && query.length < 50) query.push(name.slice(0, 100));
-  const entry = { who: grant.who, method, path: url.pathname.slice(0, 500), query, status, ms, bytesIn, bytesOut };
+  const entry = { at, who: grant.who, method, path: url.pathname.slice(0, 500), query, status, ms, bytesIn, bytesOut };
   if (complete === false) entry.complete = false;
   if (typeof code === "string") entry.code = code;
   return entry;

@@ -231,3 +231,17 @@ export function screenSuite(started = () => {}) {
     await running.worker?.close();
   }, { timeout: 30_000 });
 }
+
+/**
+ * The id of the focused element ("BODY" when focus is on the page itself), once it is `expected` or
+ * after a few seconds: an action moves focus when it has finished, just after its last message.
+ */
+export async function focusAfterAction(page, expected) {
+  // Functions, not strings: a string would be evaluated as code, which the page's CSP refuses.
+  await page.waitForFunction(
+    (id) => (document.activeElement === document.body ? "BODY" : document.activeElement?.id ?? "") === id,
+    expected,
+    { timeout: 5_000 },
+  ).catch(() => {});
+  return page.evaluate(() => (document.activeElement === document.body ? "BODY" : document.activeElement?.id ?? ""));
+}
