@@ -19,6 +19,7 @@ import * as bodies from "./bodies.mjs";
 import { runWrk } from "./load.mjs";
 import * as many from "./many.mjs";
 import * as ops from "./ops.mjs";
+import * as packageSizes from "./package-sizes.mjs";
 import * as profile from "./profile.mjs";
 import { REPO, killAllNow, startStandin, stopAll, withTimeout } from "./processes.mjs";
 import * as sizes from "./sizes.mjs";
@@ -120,6 +121,7 @@ async function part(name, seconds, work) {
 async function measureAll() {
   const results = {};
   results.sizes = await part("sizes", 120, () => sizes.run());
+  results.packageSizes = await part("package sizes (npm pack, Vite build)", 300, () => packageSizes.run());
   results.startup = await part("start-up", 600, async () => startup.run({ processes: SETTINGS.processes }));
   results.ops = await part("per operation", 600, () => ops.run({ rounds: SETTINGS.opRounds, ms: SETTINGS.opMs }));
   if (withProfiles) {
@@ -170,6 +172,10 @@ function buildTable(r) {
     ratio(s.ours.wasm_raw + s.ours.glue_raw, s.theirs.bundle_raw));
   t.add("wasm + glue gzipped", kb(s.ours.total_gz), kb(s.theirs.bundle_gz), ratio(s.ours.total_gz, s.theirs.bundle_gz),
     `≤ ${kb(TARGETS.sizeGzipBytes)}`, s.ours.total_gz <= TARGETS.sizeGzipBytes);
+  const packaged = r.packageSizes;
+  t.add(`npm tarball: packed / unpacked (${packaged.tarball.files} files)`, `${count(packaged.tarball.packed)} B / ${count(packaged.tarball.unpacked)} B`, "");
+  t.add("Vite page (validateConfig, authorizationRequest): JS raw / gzipped", `${count(packaged.vite.js.raw)} B / ${count(packaged.vite.js.gz)} B`, "");
+  t.add("Vite page: .wasm asset raw / gzipped", `${count(packaged.vite.wasm.raw)} B / ${count(packaged.vite.wasm.gz)} B`, "");
 
   const u = r.startup;
   const oursStart = u.ours.compile_ms + u.ours.instantiate_ms + u.ours.first_call_ms;

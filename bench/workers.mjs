@@ -27,7 +27,9 @@ function snapshots() {
   const root = tempDir("workers", existsSync("/var/tmp") ? "/var/tmp" : undefined);
   const copy = (name, from, to = from) =>
     cpSync(path.join(REPO, from), path.join(root, name, to), { recursive: true });
-  for (const entry of ["wrangler.toml", "worker", "pkg", "www", "node_modules/hono"]) copy(OURS, entry);
+  for (const entry of ["wrangler.toml", "worker", "www", "node_modules/hono"]) copy(OURS, entry);
+  // The worker imports the package by name; a copy of pkg/, not the link to the checkout.
+  copy(OURS, "pkg", "node_modules/servicenow-connection");
   copy(THEIRS, "bench/oauth4webapi-worker/wrangler.toml", "wrangler.toml");
   copy(THEIRS, "bench/oauth4webapi-worker/index.js", "index.js");
   copy(THEIRS, "node_modules/oauth4webapi", "node_modules/oauth4webapi");

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds pkg/ (ES module + .wasm + .d.ts for browsers, workers and Node) from the Rust crate, and copies
-# it into www/pkg/ so the page and the worker's static assets import the same build.
+# Builds pkg/ from the Rust crate: wasm-bindgen's ES module, .wasm and .d.ts, made into an npm package
+# (package.json, an entry per runtime, README, licences) by packaging/package.mjs; then copies it into
+# www/pkg/ so the page and the worker's static assets import the same build.
 #
-# pkg/servicenow_connection.js is the entry module: it re-exports wasm-bindgen's module
+# pkg/servicenow_connection.js is the API module: it re-exports wasm-bindgen's module
 # (servicenow_connection_core.js, with the .wasm and the .d.ts of every shape) and adds the code
 # tables, written by examples/package_entry.rs from the crate's code lists.
 set -euo pipefail
@@ -32,6 +33,7 @@ fi
 sed -i 's/servicenow_connection_core_bg\.wasm/servicenow_connection_bg.wasm/' "$glue"
 # A native build: without the wasm flags above, so it shares the cache of `cargo test`.
 env -u RUSTFLAGS cargo run --quiet --locked --example package_entry -- pkg.tmp
+node packaging/package.mjs pkg.tmp
 rm -rf pkg && mv pkg.tmp pkg
 rm -rf www/pkg && mkdir -p www && cp -r pkg www/pkg
 echo "[build] pkg/ $(wc -c < pkg/servicenow_connection_bg.wasm) bytes of wasm"

@@ -31,7 +31,9 @@ if [ ! -x "$wb_root/bin/wasm-bindgen" ]; then
   cargo install wasm-bindgen-cli --version "$wb_version" --locked --root "$wb_root"
 fi
 
-# npm ci only when package-lock.json changed since the last install.
+# npm ci only when package-lock.json changed since the last install. The package itself is a `file:pkg`
+# dependency: npm links node_modules/servicenow-connection to pkg/ whether or not pkg/ is built yet, and
+# scripts/build.sh fills pkg/ afterwards, so a fresh clone needs no build before this step.
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f node_modules/.setup-stamp ] || [ "$(cat node_modules/.setup-stamp)" != "$lock_sum" ]; then
   say "installing npm packages"

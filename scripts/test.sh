@@ -2,9 +2,9 @@
 # The test command: installs what is missing (scripts/setup.sh --browser), then runs every check and
 # every suite: Rust format, lints and native tests (property tests included); the wasm build and its
 # size report; a TypeScript consumer of the package's types (tsc --strict); the stand-in's own tests;
-# the package in Node against the stand-in; the worker in
-# workerd; the page in Chromium; the fault and hostile-input suites; and a check that no secret
-# appeared in any transcript of the run.
+# the package in Node against the stand-in; the npm pack tarball in consumer projects (Node, a wrangler
+# worker, a Vite page in Chromium, TypeScript); the worker in workerd; the page in Chromium; the fault
+# and hostile-input suites; and a check that no secret appeared in any transcript of the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false
@@ -25,7 +25,7 @@ step "types: a TypeScript consumer of pkg/"
 npm run --silent test:types
 # The suites write transcripts of what clients and logs see; the leak check reads them at the end.
 node tests/hardening/leak-check.mjs --clear
-for suite in standin pkg worker browser hardening; do
+for suite in standin pkg consumers worker browser hardening; do
   step "tests: $suite"
   npm run --silent "test:$suite"
 done
