@@ -279,9 +279,9 @@ fn ldh_message(name: &str) -> String {
 /// Whether the parser turned a Unicode name (percent-encoded, since raw non-ASCII is refused
 /// before parsing) into punycode: an `xn--` label of the result that the text does not contain.
 fn converted_to_punycode(value: &str, host: &str) -> bool {
-    let typed = value.to_ascii_lowercase();
     host.split('.')
-        .any(|label| label.starts_with("xn--") && !typed.contains(label))
+        .filter(|label| label.starts_with("xn--"))
+        .any(|label| !value.to_ascii_lowercase().contains(label))
 }
 
 /// Parses and checks one URL field, recording each problem. Returns the URL whenever it parses, so
