@@ -1,10 +1,11 @@
 //! The URLs a connection sends to, read by the WHATWG URL standard that `fetch` follows, so the host
 //! the core approves is the host `fetch` connects to: `https://0x7f000001/` is 127.0.0.1 here as it
 //! is there, and `https://a%2eexample/` is `a.example`. In the wasm the parser is the platform's own
-//! `URL` (the very one its `fetch` uses); natively it is the `url` crate. Both sit behind [`parse`],
-//! and everything else here reads only what that function returns, so the rules are the same code
-//! on both sides (the package tests run them in the wasm from the same table of cases,
-//! `tests/fixtures/url-cases.json`, as the native tests).
+//! `URL` (the very one its `fetch` uses; in workerd the standard one of its `url_standard`
+//! compatibility flag, on for current compatibility dates); natively it is the `url` crate. Both sit
+//! behind [`parse`], and everything else here reads only what that function returns, so the rules
+//! are the same code on both sides (the package tests run them in the wasm from the same table of
+//! cases, `tests/fixtures/url-cases.json`, as the native tests).
 //!
 //! A URL field must be absolute `https:` (plain `http:` only for loopback hosts and only when the
 //! caller allows insecure loopback), without user info or fragment, and with a query only where the
