@@ -27,8 +27,9 @@ export function buildProfilingPackage() {
     ...process.env,
     CARGO_TARGET_DIR: path.join(WORK, "target"),
     CARGO_PROFILE_RELEASE_STRIP: "false",
-    // The flags of scripts/build.sh, so the code is byte for byte the shipped one (only the sections
-    // that stripping drops differ) and its names also fit profiles of pkg/.
+    // The flags of scripts/build.sh, so the code is the compiler's output that pkg/ is made from
+    // (only the sections that stripping drops differ); pkg/'s .wasm then goes through wasm-opt, which
+    // this build skips, so its function sizes are before that step.
     RUSTFLAGS: '--cfg aes_backend_soft="compact" --cfg sha2_backend_soft="compact" '
       + `--remap-path-prefix=${process.env.CARGO_HOME ?? path.join(process.env.HOME ?? "", ".cargo")}=cargo --remap-path-prefix=${REPO.replace(/\/$/, "")}=.`,
   };

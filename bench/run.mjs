@@ -270,7 +270,7 @@ function sizeFindings(r) {
   return [
     `**Size** (${kb(r.sizes.ours.total_gz)} gzipped against ≤ ${kb(TARGETS.sizeGzipBytes)}): the .wasm is ${Math.round(100 * (1 - glueShare))} % of it, the JS glue ${Math.round(100 * glueShare)} %. `
     + `Split of the .wasm's code and data by the profiling build's name section (${kb(total)} before gzip; its ${count(p.functions)} functions are `
-    + `${kb(p.code_bytes)} of code against pkg/'s ${count(p.shipped_functions)} in ${kb(p.shipped_code_bytes)}, as wasm-bindgen keeps a few more when names are kept): ${parts.join("; ")}. `
+    + `${kb(p.code_bytes)} of code against pkg/'s ${count(p.shipped_functions)} in ${kb(p.shipped_code_bytes)}, as wasm-bindgen keeps a few more when names are kept and pkg/'s .wasm also goes through wasm-opt): ${parts.join("; ")}. `
     + `Largest functions: ${largest}.`,
   ];
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds pkg/ from the Rust crate: wasm-bindgen's ES module, .wasm and .d.ts, made into an npm package
 # (package.json, an entry per runtime, README, licences) by packaging/package.mjs; then copies it into
-# www/pkg/ so the page and the worker's static assets import the same build.
+# www/pkg/ so the page and the worker's static assets import the same build. The .wasm goes through
+# binaryen's wasm-opt when it is installed (scripts/setup.sh installs Debian's).
 #
 # pkg/servicenow_connection.js is the API module: it re-exports wasm-bindgen's module
 # (servicenow_connection_core.js, with the .wasm and the .d.ts of every shape) and adds the code
@@ -31,6 +32,19 @@ if [ "$(grep -c "servicenow_connection_core_bg.wasm" "$glue")" != 1 ]; then
   exit 1
 fi
 sed -i 's/servicenow_connection_core_bg\.wasm/servicenow_connection_bg.wasm/' "$glue"
+# Binaryen's wasm-opt on wasm-bindgen's output: -O1 with shrink level 1, to a fixed point. Measured
+# on this crate (binaryen 108), it gives the smallest gzipped .wasm of the settings tried: about 6 %
+# smaller raw and 2 % smaller gzipped than the compiler's opt-level "z" output alone, and a little
+# faster to compile; -Oz and -Os shrink the raw file more but compress worse (about 2 % larger
+# gzipped). The feature flags are those rustc enables for wasm32 by default.
+if command -v wasm-opt >/dev/null; then
+  wasm-opt -O1 -s 1 --converge \
+    --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    pkg.tmp/servicenow_connection_bg.wasm -o pkg.tmp/servicenow_connection_bg.wasm
+else
+  echo "build.sh: wasm-opt (binaryen) not found: the .wasm is left unoptimised (about 2 KB larger gzipped); scripts/setup.sh installs it" >&2
+fi
 # A native build: without the wasm flags above, so it shares the cache of `cargo test`.
 env -u RUSTFLAGS cargo run --quiet --locked --example package_entry -- pkg.tmp
 node packaging/package.mjs pkg.tmp

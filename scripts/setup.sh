@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, and only that: the Rust wasm32 target, the wasm-bindgen CLI pinned to the
-# crate's exact wasm-bindgen version (into the git-ignored .tools/), the npm packages of package-lock.json,
-# and with --browser, Debian's chromium for the end-to-end tests. Safe to run again: each step is skipped
+# crate's exact wasm-bindgen version (into the git-ignored .tools/), Debian's binaryen (wasm-opt, which
+# scripts/build.sh runs on the .wasm), the npm packages of package-lock.json, and with --browser,
+# Debian's chromium for the end-to-end tests. Safe to run again: each step is skipped
 # when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,10 +42,24 @@ if [ ! -f node_modules/.setup-stamp ] || [ "$(cat node_modules/.setup-stamp)" !=
   echo "$lock_sum" > node_modules/.setup-stamp
 fi
 
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+apt_updated=false
+apt_install() {
+  if ! $apt_updated; then
+    $sudo_cmd apt-get update -qq
+    apt_updated=true
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$@" >/dev/null
+}
+
+# wasm-opt makes the .wasm smaller; without it (no apt-get here) the build still works and says so.
+if ! command -v wasm-opt >/dev/null && command -v apt-get >/dev/null; then
+  say "installing Debian's binaryen (wasm-opt)"
+  apt_install binaryen
+fi
+
 if $want_browser && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's chromium"
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
 fi

@@ -1,26 +1,111 @@
-//! The URLs a connection sends to, read by the WHATWG URL standard that `fetch` follows (the `url`
-//! crate), so the host the core approves is the host `fetch` connects to: `https://0x7f000001/` is
-//! 127.0.0.1 here as it is there, and `https://a%2eexample/` is `a.example`.
+//! The URLs a connection sends to, read by the WHATWG URL standard that `fetch` follows, so the host
+//! the core approves is the host `fetch` connects to: `https://0x7f000001/` is 127.0.0.1 here as it
+//! is there, and `https://a%2eexample/` is `a.example`. In the wasm the parser is the platform's own
+//! `URL` (the very one its `fetch` uses; in workerd the standard one of its `url_standard`
+//! compatibility flag, on for current compatibility dates); natively it is the `url` crate. Both sit
+//! behind [`parse`], and everything else here reads only what that function returns, so the rules
+//! are the same code on both sides (the package tests run them in the wasm from the same table of
+//! cases, `tests/fixtures/url-cases.json`, as the native tests).
 //!
 //! A URL field must be absolute `https:` (plain `http:` only for loopback hosts and only when the
 //! caller allows insecure loopback), without user info or fragment, and with a query only where the
 //! field admits one; each problem is reported with its own code. On top of the standard, host names
-//! must be LDH names (RFC 1123 §2.1) in ASCII: with the ASCII-only IDNA back end, a non-ASCII name
-//! cannot be converted, and the message asks for its `xn--` form. Hosts written as IP addresses are
-//! classified (RFC 6890 special-purpose registries): loopback (127/8, `::1`, `0/8`, `::`, and the
-//! names `localhost` and `*.localhost` of RFC 6761 §6.3) only with `allowInsecureLoopback`; private
-//! (10/8, 172.16/12, 192.168/16, 100.64/10 CGNAT, fc00::/7) only with `allowPrivateNetwork`;
-//! link-local (169.254/16, where cloud metadata services answer, and fe80::/10), multicast,
-//! broadcast and reserved ranges never. IPv4-mapped and IPv4-compatible IPv6 forms count as the
-//! IPv4 address they carry. A DNS name that resolves to such an address cannot be seen from here;
-//! the network the caller runs in must stop that.
+//! must be LDH names (RFC 1123 §2.1) in ASCII: a non-ASCII name is refused before parsing (the
+//! platform's parser would convert it, the native one cannot), and the message asks for its `xn--`
+//! form. Hosts written as IP addresses are classified (RFC 6890 special-purpose registries): loopback
+//! (127/8, `::1`, `0/8`, `::`, and the names `localhost` and `*.localhost` of RFC 6761 §6.3) only
+//! with `allowInsecureLoopback`; private (10/8, 172.16/12, 192.168/16, 100.64/10 CGNAT, fc00::/7)
+//! only with `allowPrivateNetwork`; link-local (169.254/16, where cloud metadata services answer,
+//! and fe80::/10), multicast, broadcast and reserved ranges never. IPv4-mapped and IPv4-compatible
+//! IPv6 forms count as the IPv4 address they carry. A DNS name that resolves to such an address
+//! cannot be seen from here; the network the caller runs in must stop that.
 
+use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
-
-use url::{Host, ParseError, Url};
 
 use crate::error::{FieldCode, FieldError};
 use crate::field::label;
+
+/// A URL as the WHATWG parser serialises it: what the rules and the callers read of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct WebUrl {
+    href: String,
+    scheme: String,
+    /// The host as serialised: a lower-case name, dotted-decimal IPv4, or bracketed IPv6.
+    host: String,
+    /// `None` when absent or the scheme's default.
+    port: Option<u16>,
+    path: String,
+    query: Option<String>,
+    has_fragment: bool,
+    has_userinfo: bool,
+}
+
+impl WebUrl {
+    /// The whole URL, serialised.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.href
+    }
+
+    /// The path, percent-encoded as the parser left it.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The query without `?`; `Some("")` for a bare `?`.
+    pub(crate) fn query(&self) -> Option<&str> {
+        self.query.as_deref()
+    }
+}
+
+impl fmt::Display for WebUrl {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.href)
+    }
+}
+
+/// Parses `value` by the WHATWG URL standard; `None` when the standard refuses it.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn parse(value: &str) -> Option<WebUrl> {
+    let url = url::Url::parse(value).ok()?;
+    Some(WebUrl {
+        scheme: url.scheme().to_owned(),
+        host: url.host_str().unwrap_or_default().to_owned(),
+        port: url.port(),
+        path: url.path().to_owned(),
+        query: url.query().map(str::to_owned),
+        has_fragment: url.fragment().is_some(),
+        has_userinfo: !url.username().is_empty() || url.password().is_some(),
+        href: url.into(),
+    })
+}
+
+/// Parses `value` by the WHATWG URL standard; `None` when the standard refuses it. The platform's
+/// `URL`: the parser its `fetch` uses, and no parser in the wasm.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn parse(value: &str) -> Option<WebUrl> {
+    let url = web_sys::Url::new(value).ok()?;
+    let href = url.href();
+    // `search` and `hash` read "" for an empty query or fragment as for none, so both are taken
+    // from the serialisation, where the first `?` starts the query and the first `#` the fragment
+    // (the standard percent-encodes them everywhere before).
+    let (before_fragment, fragment) = match href.split_once('#') {
+        Some((before, _)) => (before, true),
+        None => (href.as_str(), false),
+    };
+    let query = before_fragment.split_once('?').map(|(_, q)| q.to_owned());
+    let scheme = url.protocol();
+    Some(WebUrl {
+        scheme: scheme.strip_suffix(':').unwrap_or(&scheme).to_owned(),
+        host: url.hostname(),
+        port: url.port().parse().ok(),
+        path: url.pathname(),
+        query,
+        has_fragment: fragment,
+        has_userinfo: !url.username().is_empty() || !url.password().is_empty(),
+        href,
+    })
+}
 
 /// Which URL features and hosts a field admits.
 #[derive(Clone, Copy, Debug, Default)]
@@ -48,18 +133,37 @@ pub(crate) enum AddressClass {
     Reserved,
 }
 
-/// The class of a parsed host.
-pub(crate) fn host_class(host: &Host<&str>) -> AddressClass {
-    match host {
+/// What a serialised host is: the standard writes IPv6 in brackets and IPv4 in dotted decimal, so
+/// whatever reads as neither is a name.
+enum Host<'a> {
+    Domain(&'a str),
+    Ipv4(Ipv4Addr),
+    Ipv6(Option<Ipv6Addr>),
+}
+
+fn host_of(host: &str) -> Host<'_> {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Host::Ipv6(inner.parse().ok())
+    } else if let Ok(ip) = host.parse() {
+        Host::Ipv4(ip)
+    } else {
+        Host::Domain(host)
+    }
+}
+
+/// The class of a parsed URL's host.
+pub(crate) fn host_class(url: &WebUrl) -> AddressClass {
+    match host_of(&url.host) {
         Host::Domain(name) => {
-            if *name == "localhost" || name.ends_with(".localhost") {
+            if name == "localhost" || name.ends_with(".localhost") {
                 AddressClass::Loopback
             } else {
                 AddressClass::Public
             }
         }
-        Host::Ipv4(ip) => ipv4_class(*ip),
-        Host::Ipv6(ip) => ipv6_class(*ip),
+        Host::Ipv4(ip) => ipv4_class(ip),
+        // The parser's own serialisation always reads back; anything else is no server.
+        Host::Ipv6(ip) => ip.map_or(AddressClass::Reserved, ipv6_class),
     }
 }
 
@@ -98,9 +202,87 @@ fn ipv6_class(ip: Ipv6Addr) -> AddressClass {
     }
 }
 
-/// `scheme://host[:port]`: where requests go, without path.
-pub(crate) fn origin(url: &Url) -> String {
-    url.origin().ascii_serialization()
+/// `scheme://host[:port]`: where requests go, without path (the standard's serialisation of an
+/// http(s) origin).
+pub(crate) fn origin(url: &WebUrl) -> String {
+    match url.port {
+        Some(port) => format!("{}://{}:{port}", url.scheme, url.host),
+        None => format!("{}://{}", url.scheme, url.host),
+    }
+}
+
+/// The part of a URL's text that names its host and port (after the scheme, the slashes or
+/// backslashes the standard skips there, and any user info), found only to say which part to blame
+/// and to spot non-ASCII names: whether a URL is accepted is the parser's call alone.
+fn authority(value: &str) -> Option<(&str, Option<&str>)> {
+    let (_, rest) = value.split_once(':')?;
+    let rest = rest.trim_start_matches(['/', '\\']);
+    let authority = rest.split(['/', '\\', '?', '#']).next().unwrap_or_default();
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, after)| after);
+    Some(if host_port.starts_with('[') {
+        match host_port.split_once(']') {
+            Some((inside, after)) => (
+                host_port.get(..=inside.len()).unwrap_or(host_port),
+                after.strip_prefix(':'),
+            ),
+            None => (host_port, None),
+        }
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        }
+    })
+}
+
+/// Why the parser refused `value`: its host, its port, or the whole, found by parsing the host and
+/// then host and port on their own with the same parser.
+fn refusal(value: &str, name: &str) -> (FieldCode, String) {
+    let invalid_url = || {
+        (
+            FieldCode::InvalidUrl,
+            format!("{name} must be an absolute URL starting with https://."),
+        )
+    };
+    let Some((host, port)) = authority(value) else {
+        return invalid_url();
+    };
+    if parse(&format!("https://{host}/")).is_none() {
+        let ldh_characters = host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        return if host.is_empty() || host.starts_with('[') || ldh_characters {
+            (
+                FieldCode::InvalidHost,
+                format!("{name} has an invalid host."),
+            )
+        } else {
+            (FieldCode::InvalidHost, ldh_message(name))
+        };
+    }
+    match port {
+        Some(port) if parse(&format!("https://{host}:{port}/")).is_none() => (
+            FieldCode::InvalidPort,
+            format!("{name} has an invalid port: use a number from 1 to 65535."),
+        ),
+        _ => invalid_url(),
+    }
+}
+
+fn ldh_message(name: &str) -> String {
+    format!(
+        "{name} has an invalid host name: use letters, digits and hyphens, and enter internationalised names in their punycode (xn--) form."
+    )
+}
+
+/// Whether the parser turned a Unicode name (percent-encoded, since raw non-ASCII is refused
+/// before parsing) into punycode: an `xn--` label of the result that the text does not contain.
+fn converted_to_punycode(value: &str, host: &str) -> bool {
+    host.split('.')
+        .filter(|label| label.starts_with("xn--"))
+        .any(|label| !value.to_ascii_lowercase().contains(label))
 }
 
 /// Parses and checks one URL field, recording each problem. Returns the URL whenever it parses, so
@@ -111,41 +293,23 @@ pub(crate) fn check_url(
     field: &'static str,
     value: &str,
     rules: UrlRules,
-) -> Option<Url> {
+) -> Option<WebUrl> {
     let name = label(field);
     let mut refuse = |code: FieldCode, message: String| {
         errors.push(FieldError::new(field, code, message));
     };
-    let url = match Url::parse(value) {
-        Ok(url) => url,
-        Err(problem) => {
-            let (code, message) = match problem {
-                ParseError::IdnaError | ParseError::InvalidDomainCharacter => (
-                    FieldCode::InvalidHost,
-                    format!(
-                        "{name} has an invalid host name: use letters, digits and hyphens, and enter internationalised names in their punycode (xn--) form."
-                    ),
-                ),
-                ParseError::EmptyHost
-                | ParseError::InvalidIpv4Address
-                | ParseError::InvalidIpv6Address => (
-                    FieldCode::InvalidHost,
-                    format!("{name} has an invalid host."),
-                ),
-                ParseError::InvalidPort => (
-                    FieldCode::InvalidPort,
-                    format!("{name} has an invalid port: use a number from 1 to 65535."),
-                ),
-                _ => (
-                    FieldCode::InvalidUrl,
-                    format!("{name} must be an absolute URL starting with https://."),
-                ),
-            };
-            refuse(code, message);
-            return None;
-        }
+    // The platform's parser would convert a Unicode host name to punycode, the native one cannot:
+    // both refuse it here, with the remedy.
+    if authority(value).is_some_and(|(host, _)| !host.is_ascii()) {
+        refuse(FieldCode::InvalidHost, ldh_message(name));
+        return None;
+    }
+    let Some(url) = parse(value) else {
+        let (code, message) = refusal(value, name);
+        refuse(code, message);
+        return None;
     };
-    let https = match url.scheme() {
+    let https = match url.scheme.as_str() {
         "https" => true,
         "http" => false,
         _ => {
@@ -156,22 +320,17 @@ pub(crate) fn check_url(
             return None;
         }
     };
-    let Some(host) = url.host() else {
+    if url.host.is_empty() {
         refuse(FieldCode::InvalidHost, format!("{name} has no host."));
         return None;
-    };
-    if let Host::Domain(domain) = host
-        && !is_ldh_name(domain)
+    }
+    if let Host::Domain(domain) = host_of(&url.host)
+        && (!is_ldh_name(domain) || converted_to_punycode(value, domain))
     {
-        refuse(
-            FieldCode::InvalidHost,
-            format!(
-                "{name} has an invalid host name: use letters, digits and hyphens, and enter internationalised names in their punycode (xn--) form."
-            ),
-        );
+        refuse(FieldCode::InvalidHost, ldh_message(name));
         return Some(url);
     }
-    let class = host_class(&host);
+    let class = host_class(&url);
     let loopback = class == AddressClass::Loopback;
     if !(https || (loopback && rules.allow_insecure_loopback)) {
         let message = if loopback {
@@ -207,13 +366,13 @@ pub(crate) fn check_url(
             _ => {}
         }
     }
-    if url.port() == Some(0) {
+    if url.port == Some(0) {
         refuse(
             FieldCode::InvalidPort,
             format!("{name} has an invalid port: use a number from 1 to 65535."),
         );
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    if url.has_userinfo {
         refuse(
             FieldCode::UserinfoNotAllowed,
             format!("{name} must not contain a user name or password; use the credential fields."),
@@ -225,7 +384,7 @@ pub(crate) fn check_url(
             format!("{name} must not contain a query string (?...)."),
         );
     }
-    if url.fragment().is_some() {
+    if url.has_fragment {
         refuse(
             FieldCode::FragmentNotAllowed,
             format!("{name} must not contain a fragment (#...)."),
@@ -254,8 +413,7 @@ mod tests {
     use super::*;
 
     fn class_of(url: &str) -> AddressClass {
-        let url = Url::parse(url).unwrap();
-        host_class(&url.host().unwrap())
+        host_class(&parse(url).unwrap())
     }
 
     fn codes(url: &str, rules: UrlRules) -> Vec<&'static str> {
@@ -409,11 +567,11 @@ mod tests {
 
     #[test]
     fn origins_are_serialised_by_the_standard() {
-        let url = Url::parse("HTTPS://Dev8954.Service-Now.com:443/api/now/v2").unwrap();
+        let url = parse("HTTPS://Dev8954.Service-Now.com:443/api/now/v2").unwrap();
         assert_eq!(origin(&url), "https://dev8954.service-now.com");
-        let url = Url::parse("http://[::1]:8080/x").unwrap();
+        let url = parse("http://[::1]:8080/x").unwrap();
         assert_eq!(origin(&url), "http://[::1]:8080");
-        let url = Url::parse("https://0x7f000001:9901/").unwrap();
+        let url = parse("https://0x7f000001:9901/").unwrap();
         assert_eq!(origin(&url), "https://127.0.0.1:9901");
     }
 }

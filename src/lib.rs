@@ -13,8 +13,9 @@
 //! - [`answer`]: reading what an instance answers anywhere: error JSON, hibernation, rate limits.
 //! - [`error`], [`secret`]: stable error codes; secrets that never print.
 //!
-//! JSON is read and written with serde and serde_json, URLs with the `url` crate (the WHATWG standard
-//! `fetch` follows). The layers and seams are described in `docs/architecture.md`.
+//! JSON is read and written with serde and serde_json, URLs by the WHATWG standard (the platform's
+//! `URL` in the wasm, the `url` crate natively), the standard `fetch` follows. The layers and seams
+//! are described in `docs/architecture.md`.
 //!
 //! The core does no I/O of its own: it builds requests and reads answers, and the only `await` of each
 //! operation is the send. Errors carry stable codes ([`ErrorCode`], [`FieldCode`]) and never secrets.

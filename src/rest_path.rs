@@ -12,7 +12,6 @@
 //! that were checked.
 
 use percent_encoding::percent_decode_str;
-use url::Url;
 
 use crate::config::ConnectionConfig;
 use crate::error::{Error, FieldCode, FieldError};
@@ -84,7 +83,8 @@ fn build(config: &ConnectionConfig, path: &str, query: Option<&str>) -> Result<S
         None => format!("{}{path}", config.instance_url),
     };
     // What fetch will send must be exactly what was checked.
-    let parsed = Url::parse(&url).map_err(|_| refuse("is not a valid URL path", "/api/"))?;
+    let parsed =
+        crate::address::parse(&url).ok_or_else(|| refuse("is not a valid URL path", "/api/"))?;
     if parsed.path() != path || parsed.query() != query || parsed.as_str() != url {
         return Err(refuse("would be changed by URL parsing", "/api/"));
     }

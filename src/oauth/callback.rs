@@ -10,9 +10,8 @@
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use tsify::Tsify;
-use url::Url;
 
-use crate::address::origin;
+use crate::address::{origin, parse};
 use crate::config::ConnectionConfig;
 use crate::error::{Error, FieldCode, FieldError, server_text};
 use crate::field::{check_text, required};
@@ -146,7 +145,7 @@ pub fn issuer_matches(config: &ConnectionConfig, issuer: &str) -> bool {
     let issuer = issuer.trim_end_matches('/');
     let authorization_origin = config
         .oauth()
-        .and_then(|oauth| Url::parse(&oauth.authorization_url).ok())
+        .and_then(|oauth| parse(&oauth.authorization_url))
         .map(|url| origin(&url));
     issuer.eq_ignore_ascii_case(&config.instance_url)
         || authorization_origin.is_some_and(|origin| issuer.eq_ignore_ascii_case(&origin))

@@ -1,10 +1,41 @@
 // URLs as fetch reads them: hosts written as IP addresses in loopback, private and reserved ranges
 // need the caller's switch (or are never sent to), REST API URLs for every namespace stay below /api/,
-// and dot segments hidden behind ;parameters (which Tomcat-style servers strip) are refused.
+// and dot segments hidden behind ;parameters (which Tomcat-style servers strip) are refused. In the
+// wasm the platform's own URL parser reads them; tests/fixtures/url-cases.json is the table of cases
+// the native tests (the url crate) run too, so both must agree.
 
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pkg, thrown } from "./support.js";
+
+const table = JSON.parse(readFileSync(new URL("../fixtures/url-cases.json", import.meta.url), "utf8"));
+
+test("URL fields read as the shared table says (the platform's parser in the wasm)", () => {
+  for (const item of table.fields) {
+    const result = pkg.validateConfig({ ...table.baseSettings, ...item.settings });
+    const label = JSON.stringify(item.settings);
+    assert.deepEqual(result.errors.map((e) => [e.field, e.code]), item.errors, label);
+    for (const key of ["tokenUrl", "baseUrl", "instanceUrl"]) {
+      if (key in item) assert.equal(result.config[key], item[key], label);
+    }
+    if (item.message) assert.ok(result.errors[0].message.includes(item.message), `${label}: ${result.errors[0].message}`);
+  }
+});
+
+test("REST API paths read as the shared table says", () => {
+  const settings = { baseUrl: table.baseSettings.baseUrl, authType: "basic", username: "u", password: "p" };
+  for (const item of table.paths) {
+    const build = item.function === "api" ? pkg.apiRequestUrl : pkg.restApiUrl;
+    const label = JSON.stringify(item);
+    if (item.url === null) {
+      const error = thrown(() => build(settings, item.path, item.query));
+      assert.deepEqual([error.code, error.field], ["invalid_api_request_path", item.field], label);
+    } else {
+      assert.equal(build(settings, item.path, item.query), item.url, label);
+    }
+  }
+});
 
 const basic = { baseUrl: "https://dev1.service-now.com/api/now/v2", authType: "basic", username: "u", password: "p" };
 
