@@ -51,9 +51,11 @@ const SEALING_CODES = new Set([
 ]);
 
 /**
- * The instance refusing the credentials of an unattended grant (client credentials switched off or
- * without an application user, an assertion or its subject refused, a password refused): like a dead
- * refresh token, the connection cannot get a token until someone changes the settings or the instance.
+ * The token endpoint refusing a grant's credentials: the client id or secret, client credentials
+ * switched off or without an application user, an assertion or its subject, a password — or, as
+ * ServiceNow often answers, just `access_denied`. Like a dead refresh token (409
+ * `reauthorization_required`), the connection cannot get a token until someone changes its settings
+ * or the instance, so these are 409 as well. (The code exchange's refusals are the callback page's.)
  */
 export const GRANT_REFUSAL_CODES = new Set([
   errorCodes.client_credentials_disabled,
@@ -61,6 +63,11 @@ export const GRANT_REFUSAL_CODES = new Set([
   errorCodes.assertion_refused,
   errorCodes.unknown_subject,
   errorCodes.password_refused,
+  errorCodes.access_denied,
+  errorCodes.unauthorized_client,
+  errorCodes.unsupported_grant_type,
+  errorCodes.invalid_grant,
+  errorCodes.invalid_client,
 ]);
 
 /** The HTTP status for a ConnectionError thrown by the core. */

@@ -147,7 +147,8 @@ describe("the private key", () => {
     const changed = await worker.putConnection(stored, grantSettings(standin, "jwt_bearer", { jwtAlgorithm: "ES256", clientSecret: "" }));
     assert.equal(changed.status, 422, changed.text);
     assert.equal(changed.json.error.field, "jwtAlgorithm");
-    assert.equal(changed.json.error.code, "key_algorithm_mismatch");
+    assert.equal(changed.json.error.code, "invalid_config");
+    assert.deepEqual(fieldErrors(changed), { jwtAlgorithm: "key_algorithm_mismatch" });
     assert.deepEqual(secretsIn(garbage.text + mismatch.text + changed.text), []);
   });
 });

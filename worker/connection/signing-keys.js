@@ -13,7 +13,7 @@
 //
 //   signingKeys   {current: {keyId, algorithm, jwk, since}, previous: {keyId, algorithm, jwk, since, replacedAt} | null}
 
-import { fieldCodes, publicSigningKey } from "../core.js";
+import { errorCodes, fieldCodes, publicSigningKey } from "../core.js";
 import { Code, HttpError } from "../errors.js";
 import { RECORD } from "./store.js";
 
@@ -38,7 +38,8 @@ export async function publicKeyOf(privateKey, normalized, field) {
       : `${error.message} The stored private key does not fit ${algorithm}: enter a key for it, or choose the key's algorithm.`;
     // A key WebCrypto refuses (signing_failed) is a key that cannot be used: the field's problem too.
     const code = Object.values(fieldCodes).includes(error.code) ? error.code : fieldCodes.invalid_private_key;
-    throw new HttpError(422, code, message, { field, errors: [{ field, code, message }] });
+    // The 422 of every other settings problem: invalid_config, with the field's own code in `errors`.
+    throw new HttpError(422, errorCodes.invalid_config, message, { field, errors: [{ field, code, message }] });
   }
 }
 

@@ -11,9 +11,9 @@
 // persisted. Passing failures (5xx, network, timeouts, rate limits: the core's `error.retryable`) are
 // retried with bounded exponential backoff and jitter and keep the old tokens. A refusal — the
 // authorization-code grant's refresh token dead (the core's `reauthorization_required`, e.g.
-// ServiceNow's 401 access_denied), or credentials the instance refuses (client credentials switched
-// off or without an application user, an assertion or subject refused, a password refused, a client
-// secret refused) — marks the connection as needing re-authorization and clears its tokens; it is
+// ServiceNow's 401 access_denied), or an unattended grant's credentials the instance refuses (client
+// credentials switched off or without an application user, an assertion or subject refused, a
+// password refused, a client secret refused, or ServiceNow's plain access_denied) — marks the connection as needing re-authorization and clears its tokens; it is
 // not tried again by itself (a refused password tried on every request would lock the user out), only
 // after the settings are saved again or Generate is clicked. A password-grant refresh token the
 // instance no longer accepts is followed by one new password grant instead.
@@ -31,8 +31,7 @@ const INTERACTIVE = "authorization_code";
 /** Whether `error` is a refusal that marks the connection (see the module's comment). */
 function isRefusal(error, grantType) {
   const code = error?.code;
-  if (code === errorCodes.reauthorization_required || GRANT_REFUSAL_CODES.has(code)) return true;
-  return grantType !== INTERACTIVE && code === errorCodes.invalid_client;
+  return code === errorCodes.reauthorization_required || (grantType !== INTERACTIVE && GRANT_REFUSAL_CODES.has(code));
 }
 
 /** What the connection keeps as the reason: the core's message and, when it knows one, its hint. */
