@@ -16,7 +16,7 @@ use pkcs8::der::asn1::{Any, BitString, GeneralizedTime, SetOfVec, UintRef};
 use pkcs8::der::oid::db::rfc4519::COMMON_NAME;
 use pkcs8::der::oid::db::rfc5912::{ECDSA_WITH_SHA_256, SHA_256_WITH_RSA_ENCRYPTION};
 use pkcs8::der::pem::LineEnding;
-use pkcs8::der::{DateTime, Decode, Encode, EncodePem, Header, Length, Tag};
+use pkcs8::der::{DateTime, Decode, Encode, Header, Length, Tag};
 use pkcs8::spki::{
     AlgorithmIdentifierOwned, DynSignatureAlgorithmIdentifier, EncodePublicKey,
     SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef,
@@ -185,7 +185,8 @@ pub async fn self_signed_certificate<S: Signer>(
     let certificate = builder
         .assemble(signature, &certificate_key)
         .map_err(|_| failed())?;
-    certificate.to_pem(LineEnding::LF).map_err(|_| failed())
+    let der = certificate.to_der().map_err(|_| failed())?;
+    pkcs8::der::pem::encode_string("CERTIFICATE", LineEnding::LF, &der).map_err(|_| failed())
 }
 
 #[cfg(test)]

@@ -29,34 +29,42 @@ const MAX_SUBJECT_CHARS: usize = 64;
 
 /// Options of `generateSigningKey`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyOptions {
+pub struct GenerateKeyOptions {
     /// The algorithm the key signs with.
     pub algorithm: JwtAlgorithm,
     /// The certificate's common name.
     pub subject: String,
     /// The certificate's validity in days.
     pub validity_days: u32,
-    /// The key id to use instead of the thumbprint (`publicSigningKey` only).
-    pub key_id: Option<String>,
 }
 
-impl Default for KeyOptions {
+impl Default for GenerateKeyOptions {
     fn default() -> Self {
         Self {
             algorithm: JwtAlgorithm::default(),
             subject: DEFAULT_SUBJECT.to_owned(),
             validity_days: DEFAULT_VALIDITY_DAYS,
-            key_id: None,
         }
     }
 }
 
-/// Options of the key tools, as JavaScript passes them.
+/// Options of `publicSigningKey`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PublicKeyOptions {
+    /// The algorithm the key must fit; any when `None`.
+    pub algorithm: Option<JwtAlgorithm>,
+    /// The key id to use instead of the thumbprint.
+    pub key_id: Option<String>,
+}
+
+/// Options of the key tools, as JavaScript passes them: one shape for both, each reading its own
+/// members (one reader in the wasm instead of two).
 #[derive(Deserialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 #[tsify(rename = "SigningKeyOptions")]
 struct KeyOptionsDocument {
-    /// `RS256` (default) or `ES256`; for `publicSigningKey`, the key's own algorithm by default.
+    /// `generateSigningKey`: `RS256` (default: RSA, 2,048 bits) or `ES256` (EC P-256).
+    /// `publicSigningKey`: the algorithm the key must fit (default: the key's own).
     #[tsify(optional, type = "JwtAlgorithm")]
     algorithm: Option<Loose>,
     /// `generateSigningKey`: the certificate's common name (default `servicenow-connection`, at most
@@ -71,30 +79,36 @@ struct KeyOptionsDocument {
     key_id: Option<Loose>,
 }
 
-impl KeyOptions {
-    /// Reads the options from JSON text; `null` gives the defaults. The algorithm is `None` when not
-    /// given.
-    pub fn from_json(text: &str) -> Result<(Self, Option<JwtAlgorithm>), Error> {
-        let Some(document) = argument::<KeyOptionsDocument>(text, "options", Shape::Object)? else {
-            return Ok((Self::default(), None));
-        };
-        let text = |field: &'static str, value: Option<Loose>| match value {
-            None | Some(Loose::Null) => Ok(None),
-            Some(Loose::Text(text)) => Ok(Some(text)),
-            Some(_) => Err(Error::from(wrong_type(field))),
-        };
-        let algorithm = text("algorithm", document.algorithm)?
-            .map(|name| {
-                JwtAlgorithm::from_name(&name).ok_or_else(|| {
-                    FieldError::new(
-                        "algorithm",
-                        FieldCode::InvalidJwtAlgorithm,
-                        "Signing algorithm must be \"RS256\" or \"ES256\".",
-                    )
-                })
+/// A text member, `None` when absent or `null`.
+fn text_member(field: &'static str, value: Option<Loose>) -> Result<Option<String>, FieldError> {
+    match value {
+        None | Some(Loose::Null) => Ok(None),
+        Some(Loose::Text(text)) => Ok(Some(text)),
+        Some(_) => Err(wrong_type(field)),
+    }
+}
+
+fn algorithm_member(value: Option<Loose>) -> Result<Option<JwtAlgorithm>, FieldError> {
+    text_member("algorithm", value)?
+        .map(|name| {
+            JwtAlgorithm::from_name(&name).ok_or_else(|| {
+                FieldError::new(
+                    "algorithm",
+                    FieldCode::InvalidJwtAlgorithm,
+                    "Signing algorithm must be \"RS256\" or \"ES256\".",
+                )
             })
-            .transpose()?;
-        let subject = match text("subject", document.subject)? {
+        })
+        .transpose()
+}
+
+impl GenerateKeyOptions {
+    /// Reads the options from JSON text; `null` gives the defaults.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let Some(document) = argument::<KeyOptionsDocument>(text, "options", Shape::Object)? else {
+            return Ok(Self::default());
+        };
+        let subject = match text_member("subject", document.subject)? {
             None => DEFAULT_SUBJECT.to_owned(),
             Some(subject) => check_subject(subject.trim())?,
         };
@@ -103,21 +117,31 @@ impl KeyOptions {
             Some(Loose::Number(days)) => check_days(days)?,
             Some(_) => return Err(wrong_type("validityDays").into()),
         };
-        let key_id = match text("keyId", document.key_id)? {
-            None => None,
-            Some(kid) if kid.is_empty() => None,
-            Some(kid) => {
+        Ok(Self {
+            algorithm: algorithm_member(document.algorithm)?.unwrap_or_default(),
+            subject,
+            validity_days,
+        })
+    }
+}
+
+impl PublicKeyOptions {
+    /// Reads the options from JSON text; `null` gives the defaults.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let Some(document) = argument::<KeyOptionsDocument>(text, "options", Shape::Object)? else {
+            return Ok(Self::default());
+        };
+        let key_id = match text_member("keyId", document.key_id)? {
+            Some(kid) if !kid.is_empty() => {
                 check_text("keyId", &kid, 256)?;
                 Some(kid)
             }
+            _ => None,
         };
-        let options = Self {
-            algorithm: algorithm.unwrap_or_default(),
-            subject,
-            validity_days,
+        Ok(Self {
+            algorithm: algorithm_member(document.algorithm)?,
             key_id,
-        };
-        Ok((options, algorithm))
+        })
     }
 }
 
@@ -180,20 +204,16 @@ pub struct PublicSigningKey {
 }
 
 fn public_jwk(spki: &[u8], key_id: Option<String>) -> Result<PublicJwk, Error> {
-    let (key, alg) =
+    let key =
         JwkKey::from_spki(spki).ok_or_else(|| signing_failed("export a readable public key"))?;
-    Ok(PublicJwk {
-        kid: key_id.unwrap_or_else(|| key.thumbprint()),
-        key,
-        alg,
-        key_use: "sig",
-    })
+    let kid = key_id.unwrap_or_else(|| key.thumbprint());
+    Ok(PublicJwk::new(key, kid))
 }
 
 /// Makes a key pair with `options.algorithm`, its certificate (valid from `now_ms`) and its JWK.
 pub async fn generate_signing_key<S: Signer>(
     signer: &S,
-    options: &KeyOptions,
+    options: &GenerateKeyOptions,
     now_ms: u64,
 ) -> Result<SigningKeyPair, Error> {
     let generated = signer.generate_key(options.algorithm).await?;
@@ -217,29 +237,28 @@ pub async fn generate_signing_key<S: Signer>(
             .to_pem()
             .ok_or_else(|| signing_failed("write the private key as PEM"))?,
         certificate,
-        key_id: jwk.kid.clone(),
+        key_id: jwk.kid().to_owned(),
         jwk,
     })
 }
 
-/// The JWK of the private key `pem`. `algorithm`, when given, must fit the key.
+/// The JWK of the private key `pem`; `options.algorithm`, when given, must fit the key.
 pub async fn public_signing_key<S: Signer>(
     signer: &S,
     pem: &str,
-    algorithm: Option<JwtAlgorithm>,
-    key_id: Option<String>,
+    options: PublicKeyOptions,
 ) -> Result<PublicSigningKey, Error> {
     let key = SigningKey::from_pem(pem, "privateKey")?;
-    if let Some(algorithm) = algorithm {
+    if let Some(algorithm) = options.algorithm {
         key.check_algorithm(algorithm, "privateKey")?;
     }
     let spki = signer.public_key(&key).await?;
-    let jwk = public_jwk(&spki, key_id)?;
-    if jwk.alg != key.algorithm() {
+    let jwk = public_jwk(&spki, options.key_id)?;
+    if jwk.algorithm() != key.algorithm() {
         return Err(signing_failed("export the public key of this private key"));
     }
     Ok(PublicSigningKey {
-        key_id: jwk.kid.clone(),
+        key_id: jwk.kid().to_owned(),
         jwk,
     })
 }
@@ -254,17 +273,16 @@ mod tests {
     #[test]
     fn generated_keys_come_with_a_matching_certificate_and_jwk() {
         for algorithm in [JwtAlgorithm::Es256, JwtAlgorithm::Rs256] {
-            let options = KeyOptions {
+            let options = GenerateKeyOptions {
                 algorithm,
-                ..KeyOptions::default()
+                ..GenerateKeyOptions::default()
             };
             let pair =
                 pollster::block_on(generate_signing_key(&TestSigner, &options, NOW)).unwrap();
             let key = SigningKey::from_pem(pair.private_key.expose(), "privateKey").unwrap();
             assert_eq!(key.algorithm(), algorithm);
-            assert_eq!(pair.jwk.alg, algorithm);
-            assert_eq!(pair.key_id, pair.jwk.kid);
-            assert_eq!(pair.key_id, pair.jwk.key.thumbprint());
+            assert_eq!(pair.jwk.algorithm(), algorithm);
+            assert_eq!(pair.key_id, pair.jwk.kid());
             assert_eq!(pair.key_id.len(), 43);
             let certificate = Certificate::from_pem(&pair.certificate).unwrap();
             let spki = certificate
@@ -273,12 +291,16 @@ mod tests {
                 .to_der()
                 .unwrap();
             // The certificate, the JWK and the private key are one key.
-            assert_eq!(JwkKey::from_spki(&spki).unwrap().0, pair.jwk.key);
+            let from_certificate = JwkKey::from_spki(&spki).unwrap();
+            assert_eq!(pair.key_id, from_certificate.thumbprint());
+            assert_eq!(
+                PublicJwk::new(from_certificate, pair.key_id.clone()),
+                pair.jwk
+            );
             let public = pollster::block_on(public_signing_key(
                 &TestSigner,
                 pair.private_key.expose(),
-                None,
-                None,
+                PublicKeyOptions::default(),
             ))
             .unwrap();
             assert_eq!(public.jwk, pair.jwk);
@@ -289,9 +311,9 @@ mod tests {
 
     #[test]
     fn two_generated_keys_differ() {
-        let options = KeyOptions {
+        let options = GenerateKeyOptions {
             algorithm: JwtAlgorithm::Es256,
-            ..KeyOptions::default()
+            ..GenerateKeyOptions::default()
         };
         let one = pollster::block_on(generate_signing_key(&TestSigner, &options, NOW)).unwrap();
         let two = pollster::block_on(generate_signing_key(&TestSigner, &options, NOW)).unwrap();
@@ -301,9 +323,13 @@ mod tests {
 
     #[test]
     fn public_keys_of_existing_private_keys() {
-        let rsa =
-            pollster::block_on(public_signing_key(&TestSigner, RSA_KEY_PEM, None, None)).unwrap();
-        let JwkKey::Rsa { e, n } = &rsa.jwk.key else {
+        let rsa = pollster::block_on(public_signing_key(
+            &TestSigner,
+            RSA_KEY_PEM,
+            PublicKeyOptions::default(),
+        ))
+        .unwrap();
+        let PublicJwk::Rsa { e, n, .. } = &rsa.jwk else {
             panic!("RSA expected")
         };
         assert_eq!(e, "AQAB");
@@ -311,12 +337,14 @@ mod tests {
         let named = pollster::block_on(public_signing_key(
             &TestSigner,
             EC_KEY_PEM,
-            Some(JwtAlgorithm::Es256),
-            Some("rotation-2".to_owned()),
+            PublicKeyOptions {
+                algorithm: Some(JwtAlgorithm::Es256),
+                key_id: Some("rotation-2".to_owned()),
+            },
         ))
         .unwrap();
         assert_eq!(named.key_id, "rotation-2");
-        assert_eq!(named.jwk.kid, "rotation-2");
+        assert_eq!(named.jwk.kid(), "rotation-2");
         let text = serde_json::to_string(&named).unwrap();
         assert!(
             text.starts_with(r#"{"jwk":{"kty":"EC","crv":"P-256","x":""#),
@@ -326,13 +354,19 @@ mod tests {
         let mismatch = pollster::block_on(public_signing_key(
             &TestSigner,
             EC_KEY_PEM,
-            Some(JwtAlgorithm::Rs256),
-            None,
+            PublicKeyOptions {
+                algorithm: Some(JwtAlgorithm::Rs256),
+                key_id: None,
+            },
         ))
         .unwrap_err();
         assert_eq!(mismatch.code.as_str(), "key_algorithm_mismatch");
-        let garbage =
-            pollster::block_on(public_signing_key(&TestSigner, "nope", None, None)).unwrap_err();
+        let garbage = pollster::block_on(public_signing_key(
+            &TestSigner,
+            "nope",
+            PublicKeyOptions::default(),
+        ))
+        .unwrap_err();
         assert_eq!(
             (garbage.code.as_str(), garbage.field),
             ("invalid_private_key", Some("privateKey"))
@@ -341,23 +375,33 @@ mod tests {
 
     #[test]
     fn options_are_read_and_checked() {
-        let (options, algorithm) = KeyOptions::from_json("null").unwrap();
-        assert_eq!(options, KeyOptions::default());
-        assert_eq!(algorithm, None);
-        let (options, algorithm) = KeyOptions::from_json(
-            r#"{"algorithm":"ES256","subject":" svc ","validityDays":30,"keyId":"k"}"#,
-        )
-        .unwrap();
-        assert_eq!(algorithm, Some(JwtAlgorithm::Es256));
         assert_eq!(
-            options,
-            KeyOptions {
+            GenerateKeyOptions::from_json("null").unwrap(),
+            GenerateKeyOptions::default()
+        );
+        assert_eq!(
+            PublicKeyOptions::from_json("null").unwrap(),
+            PublicKeyOptions::default()
+        );
+        assert_eq!(
+            GenerateKeyOptions::from_json(
+                r#"{"algorithm":"ES256","subject":" svc ","validityDays":30}"#
+            )
+            .unwrap(),
+            GenerateKeyOptions {
                 algorithm: JwtAlgorithm::Es256,
                 subject: "svc".to_owned(),
                 validity_days: 30,
+            }
+        );
+        assert_eq!(
+            PublicKeyOptions::from_json(r#"{"algorithm":"RS256","keyId":"k"}"#).unwrap(),
+            PublicKeyOptions {
+                algorithm: Some(JwtAlgorithm::Rs256),
                 key_id: Some("k".to_owned()),
             }
         );
+        let long = format!(r#"{{"subject":"{}"}}"#, "x".repeat(65));
         for (text, field, code) in [
             (
                 r#"{"algorithm":"HS256"}"#,
@@ -366,20 +410,31 @@ mod tests {
             ),
             (r#"{"algorithm":1}"#, "algorithm", "invalid_type"),
             (r#"{"subject":""}"#, "subject", "out_of_range"),
-            (
-                &format!(r#"{{"subject":"{}"}}"#, "x".repeat(65)),
-                "subject",
-                "out_of_range",
-            ),
+            (long.as_str(), "subject", "out_of_range"),
             (r#"{"subject":"a\nb"}"#, "subject", "control_character"),
             (r#"{"validityDays":0}"#, "validityDays", "out_of_range"),
             (r#"{"validityDays":1.5}"#, "validityDays", "out_of_range"),
             (r#"{"validityDays":3651}"#, "validityDays", "out_of_range"),
             (r#"{"validityDays":"30"}"#, "validityDays", "invalid_type"),
-            (r#"{"keyId":"a\u0000"}"#, "keyId", "control_character"),
             ("7", "options", "invalid_type"),
         ] {
-            let error = KeyOptions::from_json(text).unwrap_err();
+            let error = GenerateKeyOptions::from_json(text).unwrap_err();
+            assert_eq!(
+                (error.field, error.code.as_str()),
+                (Some(field), code),
+                "{text}"
+            );
+        }
+        for (text, field, code) in [
+            (r#"{"keyId":"a\u0000"}"#, "keyId", "control_character"),
+            (r#"{"keyId":5}"#, "keyId", "invalid_type"),
+            (
+                r#"{"algorithm":"none"}"#,
+                "algorithm",
+                "invalid_jwt_algorithm",
+            ),
+        ] {
+            let error = PublicKeyOptions::from_json(text).unwrap_err();
             assert_eq!(
                 (error.field, error.code.as_str()),
                 (Some(field), code),
@@ -387,9 +442,8 @@ mod tests {
             );
         }
         assert_eq!(
-            KeyOptions::from_json(r#"{"validityDays":3650}"#)
+            GenerateKeyOptions::from_json(r#"{"validityDays":3650}"#)
                 .unwrap()
-                .0
                 .validity_days,
             3650
         );

@@ -18,19 +18,47 @@ use tsify::Tsify;
 use crate::encoding::base64url;
 use crate::jwt::signing_key::JwtAlgorithm;
 
-/// The key material of a public JWK.
+/// The key material of a public signing key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JwkKey {
+    /// An RSA key: modulus and public exponent, base64url.
+    Rsa {
+        /// The modulus.
+        n: String,
+        /// The public exponent.
+        e: String,
+    },
+    /// An EC P-256 key: the point's coordinates, base64url.
+    Ec {
+        /// The x coordinate.
+        x: String,
+        /// The y coordinate.
+        y: String,
+    },
+}
+
+/// A public signing key as a JWK, with its key id, algorithm and use: one entry of a JWKS document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
 #[serde(tag = "kty")]
-pub enum JwkKey {
-    /// An RSA key.
+pub enum PublicJwk {
+    /// An RSA key for RS256.
     #[serde(rename = "RSA")]
     Rsa {
         /// The modulus, base64url.
         n: String,
         /// The public exponent, base64url.
         e: String,
+        /// The key id: the `kid` the assertions' header carries.
+        kid: String,
+        /// The algorithm.
+        #[tsify(type = "\"RS256\"")]
+        alg: JwtAlgorithm,
+        /// Always `sig`.
+        #[serde(rename = "use")]
+        #[tsify(type = "\"sig\"")]
+        key_use: &'static str,
     },
-    /// An EC key.
+    /// An EC P-256 key for ES256.
     #[serde(rename = "EC")]
     Ec {
         /// The curve.
@@ -40,24 +68,54 @@ pub enum JwkKey {
         x: String,
         /// The y coordinate, base64url.
         y: String,
+        /// The key id: the `kid` the assertions' header carries.
+        kid: String,
+        /// The algorithm.
+        #[tsify(type = "\"ES256\"")]
+        alg: JwtAlgorithm,
+        /// Always `sig`.
+        #[serde(rename = "use")]
+        #[tsify(type = "\"sig\"")]
+        key_use: &'static str,
     },
 }
 
-/// A public signing key as a JWK, with its key id, algorithm and use: one entry of a JWKS document.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
-#[tsify(rename = "SigningJwk")]
-pub struct PublicJwk {
-    /// Key type and material.
-    #[serde(flatten)]
-    pub key: JwkKey,
-    /// The key id: the `kid` the assertions' header carries.
-    pub kid: String,
+impl PublicJwk {
+    /// The JWK of `key` with the key id `kid`.
+    pub fn new(key: JwkKey, kid: String) -> Self {
+        match key {
+            JwkKey::Rsa { n, e } => Self::Rsa {
+                n,
+                e,
+                kid,
+                alg: JwtAlgorithm::Rs256,
+                key_use: "sig",
+            },
+            JwkKey::Ec { x, y } => Self::Ec {
+                crv: "P-256",
+                x,
+                y,
+                kid,
+                alg: JwtAlgorithm::Es256,
+                key_use: "sig",
+            },
+        }
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        match self {
+            Self::Rsa { kid, .. } | Self::Ec { kid, .. } => kid,
+        }
+    }
+
     /// The algorithm the key signs with.
-    pub alg: JwtAlgorithm,
-    /// Always `sig`.
-    #[serde(rename = "use")]
-    #[tsify(type = "\"sig\"")]
-    pub key_use: &'static str,
+    pub fn algorithm(&self) -> JwtAlgorithm {
+        match self {
+            Self::Rsa { .. } => JwtAlgorithm::Rs256,
+            Self::Ec { .. } => JwtAlgorithm::Es256,
+        }
+    }
 }
 
 /// The members RFC 7638 §3.2 hashes, in lexicographic order.
@@ -79,7 +137,7 @@ enum ThumbprintInput<'a> {
 
 impl JwkKey {
     /// The key in a SubjectPublicKeyInfo, when it is RSA or EC P-256.
-    pub(crate) fn from_spki(spki_der: &[u8]) -> Option<(Self, JwtAlgorithm)> {
+    pub(crate) fn from_spki(spki_der: &[u8]) -> Option<Self> {
         let spki = SubjectPublicKeyInfoRef::try_from(spki_der).ok()?;
         let bits = spki.subject_public_key.as_bytes()?;
         if spki.algorithm.oid == RSA_ENCRYPTION {
@@ -90,11 +148,10 @@ impl JwkKey {
                 })
                 .ok()?;
             reader.finish().ok()?;
-            let key = Self::Rsa {
+            return Some(Self::Rsa {
                 n: base64url(n.as_bytes()),
                 e: base64url(e.as_bytes()),
-            };
-            return Some((key, JwtAlgorithm::Rs256));
+            });
         }
         let curve = spki
             .algorithm
@@ -108,20 +165,18 @@ impl JwkKey {
             [0x04, point @ ..] if point.len() == 64 => point.split_at(32),
             _ => return None,
         };
-        let key = Self::Ec {
-            crv: "P-256",
+        Some(Self::Ec {
             x: base64url(x),
             y: base64url(y),
-        };
-        Some((key, JwtAlgorithm::Es256))
+        })
     }
 
     /// The RFC 7638 thumbprint, SHA-256, base64url.
     pub fn thumbprint(&self) -> String {
         let input = match self {
             Self::Rsa { n, e } => ThumbprintInput::Rsa { e, kty: "RSA", n },
-            Self::Ec { crv, x, y } => ThumbprintInput::Ec {
-                crv,
+            Self::Ec { x, y } => ThumbprintInput::Ec {
+                crv: "P-256",
                 kty: "EC",
                 x,
                 y,
@@ -152,16 +207,14 @@ mod tests {
 
     #[test]
     fn jwk_json_has_the_registered_member_names() {
-        let jwk = PublicJwk {
-            key: JwkKey::Ec {
-                crv: "P-256",
+        let jwk = PublicJwk::new(
+            JwkKey::Ec {
                 x: "x".to_owned(),
                 y: "y".to_owned(),
             },
-            kid: "k".to_owned(),
-            alg: JwtAlgorithm::Es256,
-            key_use: "sig",
-        };
+            "k".to_owned(),
+        );
+        assert_eq!((jwk.kid(), jwk.algorithm()), ("k", JwtAlgorithm::Es256));
         assert_eq!(
             serde_json::to_string(&jwk).unwrap(),
             r#"{"kty":"EC","crv":"P-256","x":"x","y":"y","kid":"k","alg":"ES256","use":"sig"}"#
