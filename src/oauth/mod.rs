@@ -3,5 +3,7 @@
 
 pub mod authorize;
 pub mod callback;
+pub mod grants;
 pub mod lifecycle;
+pub mod refusal;
 pub mod token;
