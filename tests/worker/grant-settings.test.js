@@ -129,7 +129,7 @@ describe("the private key", () => {
   test("another instance or token URL: it must be entered again", async () => {
     const { id } = await create("jwt_bearer");
     const moved = await worker.putConnection(id, grantSettings(standin, "jwt_bearer", {
-      tokenUrl: `${standin.url}/oauth_token.do?moved=1`, clientSecret: "FAKE-new-client-secret-4c1d",
+      tokenUrl: `${standin.url}/moved/oauth_token.do`, clientSecret: "FAKE-new-client-secret-4c1d",
     }));
     assert.equal(moved.status, 422, moved.text);
     assert.equal(fieldErrors(moved).privateKey, "required");
