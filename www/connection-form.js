@@ -46,7 +46,7 @@ const SLOTS = Object.keys(SLOT_SETTING);
 /** Every DOM field with an error slot, in the order a person meets them (the first error gets focus). */
 const ERROR_FIELDS = [
   "name", "connection-id", "baseUrl", "authType", "username", "password", "grantType", "clientId", "clientSecret",
-  "grant-username", "grant-password", "jwtSubject", "privateKey", "jwtAlgorithm", "jwtKeyId", "jwtAudience",
+  "grant-username", "grant-password", "jwtSubject", "jwtAlgorithm", "privateKey", "jwtKeyId", "jwtAudience",
   "authorizationUrl", "tokenUrl",
 ];
 const ON_CONNECTION_TAB = new Set(["baseUrl", "authType", "username", "password"]);
@@ -295,7 +295,7 @@ export function setUpConnectionForm({ tabs, onInput }) {
 
   function renderGrant() {
     const grant = grantType();
-    for (const group of form.querySelectorAll("[data-grant]")) group.hidden = group.dataset.grant !== grant;
+    for (const group of form.querySelectorAll(".grant-group")) group.hidden = group.dataset.grant !== grant;
     byId("grantType-hint").textContent = GRANT_HINTS[grant] ?? "";
     byId("jwtAudienceOther").hidden = byId("jwtAudience").value !== "other";
   }

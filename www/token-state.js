@@ -112,7 +112,7 @@ function grantLine(token) {
   }
   parts.push(".");
   const line = paragraph("token-grant", ...parts);
-  line.dataset.grant = grantType;
+  line.dataset.tokenGrant = grantType;
   return line;
 }
 
@@ -129,7 +129,7 @@ export function renderTokenState(container, token) {
   }
   const badge = badgeElement(tokenBadge(token));
   const unattended = isUnattended(token);
-  container.dataset.grant = token.grantType ?? "authorization_code";
+  container.dataset.tokenGrant = token.grantType ?? "authorization_code";
   switch (token.status) {
     case "none":
       container.append(paragraph("token-headline", badge, unattended

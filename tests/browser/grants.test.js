@@ -71,7 +71,7 @@ function countPopups(page) {
 }
 
 async function generateWithoutWindow(page) {
-  await page.getByRole("button", { name: "Generate" }).click();
+  await page.getByRole("button", { name: "Generate", exact: true }).click();
   await page.locator("#generate-status.ok").waitFor({ timeout: 20_000 });
 }
 
@@ -134,7 +134,7 @@ test("the password grant: its own User Name and Password on the OAuth 2.0 tab, a
     await page.getByRole("textbox", { name: "User Name" }).fill("itil.user");
     await page.locator('[data-secret="grant-password"]').getByRole("button", { name: /Click to Set/ }).click();
     await page.locator("#grant-password").fill(seedPassword(standin, "itil.user"));
-    await page.getByRole("button", { name: "Generate" }).click();
+    await page.getByRole("button", { name: "Generate", exact: true }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Save and Generate" }).click();
     await page.locator("#generate-status.ok").waitFor({ timeout: 20_000 });
     const state = await page.locator("#token-state").textContent();
@@ -168,7 +168,7 @@ test("a refused grant says what the instance needs, and the token state says the
     await page.getByRole("button", { name: /^Refused/ }).click();
     await page.getByRole("heading", { name: "Refused", exact: true }).waitFor();
     await page.getByRole("tab", { name: /^OAuth 2\.0/ }).click();
-    await page.getByRole("button", { name: "Generate" }).click();
+    await page.getByRole("button", { name: "Generate", exact: true }).click();
     await page.locator("#generate-status.error").waitFor({ timeout: 20_000 });
     assert.match(await page.locator("#generate-status").textContent(), /glide\.oauth\.inbound\.client\.credential\.grant_type\.enabled/);
     await page.locator('#token-state[data-status="reauthorization_required"]').waitFor();
