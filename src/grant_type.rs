@@ -8,7 +8,8 @@
 //! ServiceNow's "OAuth JWT API endpoint for external clients") and the resource-owner password grant
 //! (§4.3; deprecated by current OAuth guidance, RFC 9700 §2.4, so it is used only when chosen). Only
 //! the code and password grants come with a refresh token; when a token of an unattended grant is
-//! due, the grant is simply run again.
+//! due, the grant is simply run again. [`Grant`] names the request a token answer belongs to: one of
+//! these grants, or a refresh.
 
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
@@ -56,6 +57,54 @@ impl GrantType {
     /// the others can always be obtained again without anyone.
     pub fn is_interactive(self) -> bool {
         self == Self::AuthorizationCode
+    }
+}
+
+/// Which grant an answer belongs to: the same refusal means different things for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
+    /// `client_credentials`
+    ClientCredentials,
+    /// `urn:ietf:params:oauth:grant-type:jwt-bearer`
+    JwtBearer,
+    /// `password`
+    Password,
+}
+
+impl Grant {
+    /// The grant by the name `processTokenResponse` takes: a [`GrantType`] name or `refresh_token`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "refresh_token" => Some(Self::RefreshToken),
+            _ => GrantType::from_name(name).map(Self::from),
+        }
+    }
+
+    /// The grant that produces tokens this way; `None` for a refresh, which keeps the grant of the
+    /// tokens it refreshes.
+    pub fn grant_type(self) -> Option<GrantType> {
+        match self {
+            Self::AuthorizationCode => Some(GrantType::AuthorizationCode),
+            Self::RefreshToken => None,
+            Self::ClientCredentials => Some(GrantType::ClientCredentials),
+            Self::JwtBearer => Some(GrantType::JwtBearer),
+            Self::Password => Some(GrantType::Password),
+        }
+    }
+}
+
+impl From<GrantType> for Grant {
+    fn from(grant: GrantType) -> Self {
+        match grant {
+            GrantType::AuthorizationCode => Self::AuthorizationCode,
+            GrantType::ClientCredentials => Self::ClientCredentials,
+            GrantType::JwtBearer => Self::JwtBearer,
+            GrantType::Password => Self::Password,
+        }
     }
 }
 

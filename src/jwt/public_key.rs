@@ -10,7 +10,7 @@
 use pkcs8::der::asn1::{ObjectIdentifier, UintRef};
 use pkcs8::der::oid::db::rfc5912::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1};
 use pkcs8::der::{Decode, Reader, SliceReader};
-use pkcs8::spki::SubjectPublicKeyInfoRef;
+use pkcs8::spki::SubjectPublicKeyInfoOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tsify::Tsify;
@@ -136,9 +136,9 @@ enum ThumbprintInput<'a> {
 }
 
 impl JwkKey {
-    /// The key in a SubjectPublicKeyInfo, when it is RSA or EC P-256.
-    pub(crate) fn from_spki(spki_der: &[u8]) -> Option<Self> {
-        let spki = SubjectPublicKeyInfoRef::try_from(spki_der).ok()?;
+    /// The key in a SubjectPublicKeyInfo (DER), when it is RSA or EC P-256.
+    pub fn from_spki(spki_der: &[u8]) -> Option<Self> {
+        let spki = SubjectPublicKeyInfoOwned::from_der(spki_der).ok()?;
         let bits = spki.subject_public_key.as_bytes()?;
         if spki.algorithm.oid == RSA_ENCRYPTION {
             let mut reader = SliceReader::new(bits).ok()?;
@@ -156,6 +156,7 @@ impl JwkKey {
         let curve = spki
             .algorithm
             .parameters
+            .as_ref()
             .and_then(|parameters| parameters.decode_as::<ObjectIdentifier>().ok());
         if spki.algorithm.oid != ID_EC_PUBLIC_KEY || curve != Some(SECP_256_R_1) {
             return None;

@@ -134,8 +134,9 @@ impl SigningKey {
         Self::from_pkcs8_der(der).map_err(invalid)
     }
 
-    /// A key from PKCS#8 DER, or why it is not one this crate signs with.
-    pub(crate) fn from_pkcs8_der(der: Vec<u8>) -> Result<Self, &'static str> {
+    /// A key from PKCS#8 DER, or why it is not one this crate signs with (a phrase that follows
+    /// the field's label).
+    pub fn from_pkcs8_der(der: Vec<u8>) -> Result<Self, &'static str> {
         let info = PrivateKeyInfoRef::try_from(der.as_slice())
             .map_err(|_| "is not a PKCS#8 private key (its contents do not decode).")?;
         let oid = info.algorithm.oid;

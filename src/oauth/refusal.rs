@@ -20,9 +20,9 @@ use serde::Deserialize;
 
 use crate::answer::retry_after_seconds;
 use crate::error::{Error, ErrorCode, server_text};
+use crate::grant_type::Grant;
 use crate::http::HttpResponse;
 use crate::json_limits::answer_object;
-use crate::oauth::token::Grant;
 
 const HINT_CLIENT_CREDENTIALS: &str = "Check the Client ID and Client Secret, that the instance's system property glide.oauth.inbound.client.credential.grant_type.enabled is true, and that the Application Registry record has an OAuth Application User.";
 const HINT_CLIENT_CREDENTIALS_DISABLED: &str = "Set the system property glide.oauth.inbound.client.credential.grant_type.enabled to true on the instance (ServiceNow Washington DC or later), and an OAuth Application User on the Application Registry record.";

@@ -24,6 +24,7 @@ use crate::config::{ClientAuthentication, ConnectionConfig, OAuthClient};
 use crate::encoding::base64;
 use crate::error::{Error, ErrorCode, server_text};
 use crate::field::{check_text, has_control_character, required, wrong_type};
+pub use crate::grant_type::Grant;
 use crate::grant_type::GrantType;
 use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use crate::json_limits::{Shape, answer_object, argument};
@@ -206,54 +207,6 @@ impl<'de> Visitor<'de> for SecondsVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<u64>, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(None)
-    }
-}
-
-/// Which grant an answer belongs to: the same refusal means different things for each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Grant {
-    /// `authorization_code`
-    AuthorizationCode,
-    /// `refresh_token`
-    RefreshToken,
-    /// `client_credentials`
-    ClientCredentials,
-    /// `urn:ietf:params:oauth:grant-type:jwt-bearer`
-    JwtBearer,
-    /// `password`
-    Password,
-}
-
-impl Grant {
-    /// The grant by the name `processTokenResponse` takes: a [`GrantType`] name or `refresh_token`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "refresh_token" => Some(Self::RefreshToken),
-            _ => GrantType::from_name(name).map(Self::from),
-        }
-    }
-
-    /// The grant that produces tokens this way; `None` for a refresh, which keeps the grant of the
-    /// tokens it refreshes.
-    pub fn grant_type(self) -> Option<GrantType> {
-        match self {
-            Self::AuthorizationCode => Some(GrantType::AuthorizationCode),
-            Self::RefreshToken => None,
-            Self::ClientCredentials => Some(GrantType::ClientCredentials),
-            Self::JwtBearer => Some(GrantType::JwtBearer),
-            Self::Password => Some(GrantType::Password),
-        }
-    }
-}
-
-impl From<GrantType> for Grant {
-    fn from(grant: GrantType) -> Self {
-        match grant {
-            GrantType::AuthorizationCode => Self::AuthorizationCode,
-            GrantType::ClientCredentials => Self::ClientCredentials,
-            GrantType::JwtBearer => Self::JwtBearer,
-            GrantType::Password => Self::Password,
-        }
     }
 }
 
