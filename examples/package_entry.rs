@@ -84,6 +84,8 @@ export interface ConnectionError extends Error {{
   detail?: string;
   /** Seconds to wait before trying again, when the server said so. */
   retryAfterSeconds?: number;
+  /** What to check or do about it, when the cause is known (such as the instance setting that refuses a grant). */
+  hint?: string;
   /** For `invalid_config`: every field error. */
   errors?: FieldError[];
 }}

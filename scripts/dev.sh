@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The local run: builds everything (./scripts/build.sh), starts the ServiceNow stand-in
 # (tests/servicenow-standin) and the worker under `wrangler dev` (workerd, bound to 127.0.0.1, Durable
-# Object storage kept in .wrangler/state), creates two demo connections against the stand-in — one
-# OAuth 2.0 with a token already generated, one Basic as admin — and a read-only access key of the
-# OAuth one, and prints the page URL and where the local admin token and the demo key are: files only
+# Object storage kept in .wrangler/state), creates three demo connections against the stand-in — one
+# OAuth 2.0 with a token already generated, one Basic as admin, and one OAuth 2.0 with the JWT-bearer
+# grant (its key made here, its public key fetched by the stand-in from the connection's JWKS URL, its
+# token obtained without a person) — and a read-only access key of the OAuth one, and prints the page URL and where the local admin token and the demo key are: files only
 # their owner can read (.state/dev-admin-token and .state/dev-demo-key, mode 600), never the values
 # themselves, since the output may be redirected to a file others can read. Ctrl-C stops both
 # processes it started (by pid, nothing else).
@@ -99,6 +100,7 @@ done
 # The admin token travels in the environment of this one process only.
 ADMIN_TOKEN="$admin_token" STANDIN_URL="http://$host:$standin_port" WORKER_URL="$worker_url" DEMO_KEY_FILE="$demo_key_file" \
 node --input-type=module -e '
+import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { authorizeOverHttp } from "./tests/servicenow-standin/authorize.js";
 
@@ -144,6 +146,21 @@ if (!tested.ok) {
   tested = await api("/api/connections/demo-oauth/test", { method: "POST" });
 }
 if (!tested.ok) throw new Error(`the demo OAuth connection does not work: ${tested.message}`);
+// JWT bearer: the stand-in client checks assertions with the key set the worker serves for the
+// connection. The private key is made once and then stays with the worker (sealed); a later run
+// keeps it.
+const jwtSettings = {
+  name: "Demo: JWT bearer as admin", baseUrl: `${standin}/api/now/v2`, authType: "oauth2", grantType: "jwt_bearer",
+  clientId: client.clientId, clientSecret: client.clientSecret, jwtSubject: admin.user_name,
+};
+const existing = await api("/api/connections/demo-jwt").catch(() => null);
+if (existing?.privateKey?.set !== true || existing.baseUrl !== jwtSettings.baseUrl) {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  jwtSettings.privateKey = privateKey.export({ type: "pkcs8", format: "pem" });
+}
+const jwt = await api("/api/connections/demo-jwt", { method: "PUT", body: jwtSettings });
+await call(`${standin}/__standin/clients/${client.clientId}`, { method: "PATCH", body: { jwtBearer: { jwksUrl: jwt.jwksUrl } } });
+await api("/api/connections/demo-jwt/oauth/generate", { method: "POST" });
 // A read-only key of the demo connection, for incidents only; the one of an earlier run is revoked.
 const DEMO_KEY = "Demo: read incidents";
 for (const old of (await api("/api/connections/demo-oauth/keys")).keys.filter((k) => k.name === DEMO_KEY)) {
@@ -158,7 +175,8 @@ writeFileSync(keyFile, `${created.key}\n`, { mode: 0o600 });
 
 cat <<EOF
 [dev] ServiceNow stand-in: http://$host:$standin_port  (users and passwords: tests/servicenow-standin/seed.json)
-[dev] Demo connections:    demo-oauth (OAuth 2.0, token generated), demo-basic (Basic, admin)
+[dev] Demo connections:    demo-oauth (OAuth 2.0, token generated), demo-basic (Basic, admin),
+[dev]                      demo-jwt (OAuth 2.0 JWT bearer as admin; the stand-in reads its key from its JWKS URL)
 [dev] Page:                $worker_url/
 [dev] Admin token:         in $token_file (readable by you only)
 [dev] Demo access key:     in $demo_key_file (readable by you only; demo-oauth, GET and HEAD on table/incident)

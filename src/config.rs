@@ -4,8 +4,11 @@
 //! A Base URL is the instance plus the REST API path and version (`https://<instance>/api/now/v2`;
 //! `/api/now` alone means "latest"). Authentication is `basic` (user name + password, RFC 7617) or
 //! `oauth2` (client ID + secret, authorization and token URLs defaulting to the instance's
-//! `/oauth_auth.do` and `/oauth_token.do`, authorization-code grant). Validation reports every
-//! problem at once, each naming its field, so a form can show them all next to their inputs.
+//! `/oauth_auth.do` and `/oauth_token.do`) with one grant: authorization code (the default), client
+//! credentials, JWT bearer (a PKCS#8 private key that signs the assertions, the ServiceNow user they
+//! name, and how `aud` and `kid` are set) or the opt-in password grant (see [`crate::grant_type`]).
+//! Validation reports every problem at once, each naming its field, so a form can show them all next
+//! to their inputs.
 //! Settings from JavaScript are read into a loose shape first (every member any JSON value), so a
 //! member of the wrong type is one more field error rather than the end of reading. URLs follow the
 //! rules of the `address` module: `https:` only, plain `http:` and loopback hosts only when the caller
@@ -19,7 +22,9 @@ use tsify::Tsify;
 use crate::address::{UrlRules, check_url, origin};
 use crate::error::{Error, FieldCode, FieldError};
 use crate::field::{SETTINGS_FIELDS, check_text, label, required, wrong_type};
+use crate::grant_type::GrantType;
 use crate::json_limits::{Loose, Shape, argument};
+use crate::jwt::signing_key::{JwtAlgorithm, SigningKey};
 use crate::secret::Secret;
 
 /// The Base URL paths the ServiceNow REST API answers on (Table API "now" namespace).
@@ -41,10 +46,12 @@ pub struct ConnectionInput {
     pub base_url: Option<String>,
     /// `basic` or `oauth2`.
     pub auth_type: Option<String>,
-    /// Basic: the ServiceNow user name.
+    /// Basic and the password grant: the ServiceNow user name.
     pub username: Option<String>,
-    /// Basic: the password.
+    /// Basic and the password grant: the password.
     pub password: Option<Secret>,
+    /// OAuth 2.0: `authorization_code` (default), `client_credentials`, `jwt_bearer` or `password`.
+    pub grant_type: Option<String>,
     /// OAuth 2.0: the Application Registry's client ID.
     pub client_id: Option<String>,
     /// OAuth 2.0: the Application Registry's client secret.
@@ -55,6 +62,16 @@ pub struct ConnectionInput {
     pub token_url: Option<String>,
     /// OAuth 2.0: `client_secret_post` (default) or `client_secret_basic`.
     pub client_authentication: Option<String>,
+    /// JWT bearer: the ServiceNow user the assertions name (`sub`), as the record's User Field holds it.
+    pub jwt_subject: Option<String>,
+    /// JWT bearer: the PKCS#8 PEM private key that signs the assertions.
+    pub private_key: Option<Secret>,
+    /// JWT bearer: `RS256` (default) or `ES256`.
+    pub jwt_algorithm: Option<String>,
+    /// JWT bearer: the `kid` of the assertions' header.
+    pub jwt_key_id: Option<String>,
+    /// JWT bearer: `client_id` (default), `token_endpoint`, or the `aud` value itself.
+    pub jwt_audience: Option<String>,
     /// OAuth 2.0: refresh-token lifetime set in the Application Registry, in seconds.
     pub refresh_token_lifetime_seconds: Option<f64>,
     /// Time limit for one request to the instance, in milliseconds.
@@ -67,8 +84,8 @@ pub struct ConnectionInput {
     pub wrong_types: Vec<&'static str>,
 }
 
-/// Connection settings as JavaScript passes them. Secrets (`password`, `clientSecret`) are only read,
-/// never returned.
+/// Connection settings as JavaScript passes them. Secrets (`password`, `clientSecret`, `privateKey`)
+/// are only read, never returned.
 #[derive(Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 #[tsify(rename = "ConnectionSettings")]
@@ -79,12 +96,19 @@ struct SettingsDocument {
     /// How the connection authenticates.
     #[tsify(type = "\"basic\" | \"oauth2\"")]
     auth_type: Option<Loose>,
-    /// Basic: the ServiceNow user name.
+    /// Basic, and OAuth 2.0 with the password grant: the ServiceNow user name.
     #[tsify(optional, type = "string")]
     username: Option<Loose>,
-    /// Basic: the password.
+    /// Basic, and OAuth 2.0 with the password grant: the password.
     #[tsify(optional, type = "string")]
     password: Option<Loose>,
+    /// OAuth 2.0: how tokens are obtained. `authorization_code` (default): a person signs in
+    /// (Generate). `client_credentials`: the client's own credentials (the instance needs
+    /// `glide.oauth.inbound.client.credential.grant_type.enabled` and an OAuth Application User).
+    /// `jwt_bearer`: an assertion signed with `privateKey`. `password`: `username` and `password`
+    /// (deprecated by current OAuth guidance; only when chosen).
+    #[tsify(optional, type = "GrantType")]
+    grant_type: Option<Loose>,
     /// OAuth 2.0: the Application Registry's client ID.
     #[tsify(optional, type = "string")]
     client_id: Option<Loose>,
@@ -101,6 +125,26 @@ struct SettingsDocument {
     /// (RFC 6749 §2.3.1).
     #[tsify(optional, type = "ClientAuthentication")]
     client_authentication: Option<Loose>,
+    /// JWT bearer: the ServiceNow user the assertions name (`sub`), as the record's User Field holds
+    /// it (a user name, an email address, …).
+    #[tsify(optional, type = "string")]
+    jwt_subject: Option<Loose>,
+    /// JWT bearer: the private key that signs the assertions, unencrypted PKCS#8 PEM
+    /// (`-----BEGIN PRIVATE KEY-----`), RSA for RS256 or EC P-256 for ES256. A secret: never returned.
+    #[tsify(optional, type = "string")]
+    private_key: Option<Loose>,
+    /// JWT bearer: `RS256` (default) or `ES256`.
+    #[tsify(optional, type = "JwtAlgorithm")]
+    jwt_algorithm: Option<Loose>,
+    /// JWT bearer: the `kid` of the assertions' header, as the instance's verifier map or JWKS names
+    /// the key.
+    #[tsify(optional, type = "string")]
+    jwt_key_id: Option<Loose>,
+    /// JWT bearer: the `aud` claim: `client_id` (default: the Client ID, as ServiceNow's JWT endpoint
+    /// documentation asks), `token_endpoint` (the Access Token URL, as newer documentation says), or
+    /// the value itself.
+    #[tsify(optional, type = "\"client_id\" | \"token_endpoint\" | (string & {})")]
+    jwt_audience: Option<Loose>,
     /// Refresh-token lifetime of the Application Registry record, in seconds (default 8,640,000 = 100 days).
     #[tsify(optional, type = "number")]
     refresh_token_lifetime_seconds: Option<Loose>,
@@ -143,6 +187,12 @@ impl ConnectionInput {
             authorization_url: text("authorizationUrl", document.authorization_url),
             token_url: text("tokenUrl", document.token_url),
             client_authentication: text("clientAuthentication", document.client_authentication),
+            grant_type: text("grantType", document.grant_type),
+            jwt_subject: text("jwtSubject", document.jwt_subject),
+            private_key: text("privateKey", document.private_key).map(Secret::new),
+            jwt_algorithm: text("jwtAlgorithm", document.jwt_algorithm),
+            jwt_key_id: text("jwtKeyId", document.jwt_key_id),
+            jwt_audience: text("jwtAudience", document.jwt_audience),
             ..Self::default()
         };
         for (field, value, slot) in [
@@ -173,6 +223,8 @@ pub struct ValidateOptions {
     pub password_stored: bool,
     /// The client secret is already stored elsewhere: a missing one is not an error.
     pub client_secret_stored: bool,
+    /// The JWT-bearer private key is already stored elsewhere: a missing one is not an error.
+    pub private_key_stored: bool,
 }
 
 /// Options of `validateConfig`.
@@ -181,12 +233,16 @@ pub struct ValidateOptions {
 #[tsify(rename = "ValidateOptions")]
 struct ValidateOptionsDocument {
     /// Secrets already stored elsewhere: their absence is not an error.
-    #[tsify(optional, type = "Array<\"password\" | \"clientSecret\">")]
+    #[tsify(
+        optional,
+        type = "Array<\"password\" | \"clientSecret\" | \"privateKey\">"
+    )]
     stored_secrets: Option<Vec<Loose>>,
 }
 
 impl ValidateOptions {
-    /// Reads `{ storedSecrets?: ["password" | "clientSecret"] }`; anything else is ignored.
+    /// Reads `{ storedSecrets?: ["password" | "clientSecret" | "privateKey"] }`; anything else is
+    /// ignored.
     pub fn from_json(text: &str) -> Self {
         let stored = argument::<ValidateOptionsDocument>(text, "options", Shape::Object)
             .ok()
@@ -201,6 +257,7 @@ impl ValidateOptions {
         Self {
             password_stored: has("password"),
             client_secret_stored: has("clientSecret"),
+            private_key_stored: has("privateKey"),
         }
     }
 }
@@ -250,6 +307,70 @@ pub struct OAuthClient {
     pub client_authentication: ClientAuthentication,
     /// Refresh-token lifetime in seconds, used to compute when the refresh token dies.
     pub refresh_token_lifetime_seconds: u64,
+    /// How tokens are obtained.
+    pub grant: OAuthGrant,
+}
+
+/// The grant of an OAuth 2.0 connection, with what it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OAuthGrant {
+    /// Authorization code with PKCE: a person signs in (Generate).
+    AuthorizationCode,
+    /// Client credentials: the client ID and secret alone.
+    ClientCredentials,
+    /// JWT bearer: an assertion signed with a private key.
+    JwtBearer(JwtBearer),
+    /// Resource-owner password credentials.
+    Password(BasicCredentials),
+}
+
+impl OAuthGrant {
+    /// The grant's name.
+    pub fn grant_type(&self) -> GrantType {
+        match self {
+            Self::AuthorizationCode => GrantType::AuthorizationCode,
+            Self::ClientCredentials => GrantType::ClientCredentials,
+            Self::JwtBearer(_) => GrantType::JwtBearer,
+            Self::Password(_) => GrantType::Password,
+        }
+    }
+}
+
+/// The settings of the JWT-bearer grant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JwtBearer {
+    /// The ServiceNow user the assertions name (`sub`).
+    pub subject: String,
+    /// What `aud` holds.
+    pub audience: JwtAudience,
+    /// The `kid` of the header, when set.
+    pub key_id: Option<String>,
+    /// How assertions are signed.
+    pub algorithm: JwtAlgorithm,
+    /// The private key; `None` when validated without it because it is stored elsewhere.
+    pub private_key: Option<SigningKey>,
+}
+
+/// What the assertions' `aud` claim holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JwtAudience {
+    /// The client ID (ServiceNow's "OAuth JWT API endpoint for external clients" documentation).
+    ClientId,
+    /// The token endpoint's URL (newer ServiceNow documentation, RFC 7523 §3).
+    TokenEndpoint,
+    /// This value.
+    Other(String),
+}
+
+impl JwtAudience {
+    /// The setting as entered: `client_id`, `token_endpoint` or the value.
+    pub fn as_setting(&self) -> &str {
+        match self {
+            Self::ClientId => "client_id",
+            Self::TokenEndpoint => "token_endpoint",
+            Self::Other(value) => value,
+        }
+    }
 }
 
 /// How the connection authenticates.
@@ -321,6 +442,54 @@ impl ConnectionConfig {
                 token_url: oauth.token_url.clone(),
                 client_authentication: oauth.client_authentication,
                 refresh_token_lifetime_seconds: oauth.refresh_token_lifetime_seconds,
+                grant: NormalizedGrant::from(&oauth.grant),
+            },
+        }
+    }
+}
+
+/// The grant of the normalised settings, without the private key or password.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(tag = "grantType", rename_all = "snake_case")]
+pub enum NormalizedGrant {
+    /// Authorization code with PKCE.
+    AuthorizationCode,
+    /// Client credentials.
+    ClientCredentials,
+    /// JWT bearer.
+    #[serde(rename_all = "camelCase")]
+    JwtBearer {
+        /// The ServiceNow user the assertions name.
+        jwt_subject: String,
+        /// `client_id`, `token_endpoint` or the `aud` value.
+        jwt_audience: String,
+        /// The header's `kid`, when set.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[tsify(optional)]
+        jwt_key_id: Option<String>,
+        /// How assertions are signed.
+        jwt_algorithm: JwtAlgorithm,
+    },
+    /// Password.
+    Password {
+        /// The user name.
+        username: String,
+    },
+}
+
+impl From<&OAuthGrant> for NormalizedGrant {
+    fn from(grant: &OAuthGrant) -> Self {
+        match grant {
+            OAuthGrant::AuthorizationCode => Self::AuthorizationCode,
+            OAuthGrant::ClientCredentials => Self::ClientCredentials,
+            OAuthGrant::JwtBearer(jwt) => Self::JwtBearer {
+                jwt_subject: jwt.subject.clone(),
+                jwt_audience: jwt.audience.as_setting().to_owned(),
+                jwt_key_id: jwt.key_id.clone(),
+                jwt_algorithm: jwt.algorithm,
+            },
+            OAuthGrant::Password(credentials) => Self::Password {
+                username: credentials.username.clone(),
             },
         }
     }
@@ -355,6 +524,9 @@ pub enum NormalizedConfig {
         client_authentication: ClientAuthentication,
         /// Refresh-token lifetime in seconds.
         refresh_token_lifetime_seconds: u64,
+        /// The grant and its settings.
+        #[serde(flatten)]
+        grant: NormalizedGrant,
     },
 }
 
@@ -615,6 +787,7 @@ fn oauth_auth(
         MAX_REFRESH_TOKEN_LIFETIME_SECONDS,
     )
     .unwrap_or(DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS);
+    let grant = oauth_grant(errors, input, options);
     Some(Auth::OAuth2(OAuthClient {
         client_id: client_id?.to_owned(),
         client_secret: client_secret?,
@@ -622,7 +795,128 @@ fn oauth_auth(
         token_url: token_url?,
         client_authentication: client_authentication?,
         refresh_token_lifetime_seconds,
+        grant: grant?,
     }))
+}
+
+/// The grant and the fields it needs; the fields of other grants are ignored.
+fn oauth_grant(
+    errors: &mut Vec<FieldError>,
+    input: &ConnectionInput,
+    options: ValidateOptions,
+) -> Option<OAuthGrant> {
+    let grant_type = match text_field(errors, "grantType", input.grant_type.as_deref(), 32) {
+        Text::Absent => GrantType::AuthorizationCode,
+        Text::Valid(name) => {
+            let Some(grant_type) = GrantType::from_name(name) else {
+                errors.push(FieldError::new(
+                    "grantType",
+                    FieldCode::InvalidGrantType,
+                    "Grant type must be \"authorization_code\", \"client_credentials\", \"jwt_bearer\" or \"password\".",
+                ));
+                return None;
+            };
+            grant_type
+        }
+        Text::Invalid => return None,
+    };
+    match grant_type {
+        GrantType::AuthorizationCode => Some(OAuthGrant::AuthorizationCode),
+        GrantType::ClientCredentials => Some(OAuthGrant::ClientCredentials),
+        GrantType::Password => {
+            // Sent as a form field, not in a Basic header: a ':' is fine here.
+            let username = required_text(
+                errors,
+                input,
+                "username",
+                input.username.as_deref(),
+                MAX_NAME_LEN,
+            );
+            let password = secret_field(
+                errors,
+                input,
+                "password",
+                input.password.as_ref(),
+                options.password_stored,
+            );
+            Some(OAuthGrant::Password(BasicCredentials {
+                username: username?.to_owned(),
+                password: password?,
+            }))
+        }
+        GrantType::JwtBearer => jwt_bearer(errors, input, options).map(OAuthGrant::JwtBearer),
+    }
+}
+
+fn jwt_bearer(
+    errors: &mut Vec<FieldError>,
+    input: &ConnectionInput,
+    options: ValidateOptions,
+) -> Option<JwtBearer> {
+    let subject = required_text(
+        errors,
+        input,
+        "jwtSubject",
+        input.jwt_subject.as_deref(),
+        MAX_NAME_LEN,
+    );
+    let algorithm = match text_field(errors, "jwtAlgorithm", input.jwt_algorithm.as_deref(), 16) {
+        Text::Absent => Some(JwtAlgorithm::default()),
+        Text::Valid(name) => JwtAlgorithm::from_name(name).or_else(|| {
+            errors.push(FieldError::new(
+                "jwtAlgorithm",
+                FieldCode::InvalidJwtAlgorithm,
+                "Signing algorithm must be \"RS256\" or \"ES256\".",
+            ));
+            None
+        }),
+        Text::Invalid => None,
+    };
+    let private_key = match input.private_key.as_ref().filter(|key| !key.is_empty()) {
+        Some(pem) => SigningKey::from_pem(pem.expose(), "privateKey")
+            .and_then(|key| match algorithm {
+                Some(algorithm) => key.check_algorithm(algorithm, "privateKey").map(|()| key),
+                None => Ok(key),
+            })
+            .map(Some)
+            .map_err(|error| errors.push(error))
+            .ok(),
+        None if options.private_key_stored => Some(None),
+        None => {
+            if !input.wrong_types.contains(&"privateKey") {
+                errors.push(required("privateKey"));
+            }
+            None
+        }
+    };
+    let key_id = match text_field(
+        errors,
+        "jwtKeyId",
+        input.jwt_key_id.as_deref(),
+        MAX_NAME_LEN,
+    ) {
+        Text::Absent => Some(None),
+        Text::Valid(kid) => Some(Some(kid.to_owned())),
+        Text::Invalid => None,
+    };
+    let audience = match text_field(
+        errors,
+        "jwtAudience",
+        input.jwt_audience.as_deref(),
+        MAX_URL_LEN,
+    ) {
+        Text::Absent | Text::Valid("client_id") => Some(JwtAudience::ClientId),
+        Text::Valid("token_endpoint") => Some(JwtAudience::TokenEndpoint),
+        Text::Valid(value) => Some(JwtAudience::Other(value.to_owned())),
+        Text::Invalid => None,
+    };
+    Some(JwtBearer {
+        subject: subject?.to_owned(),
+        audience: audience?,
+        key_id: key_id?,
+        algorithm: algorithm?,
+        private_key: private_key?,
+    })
 }
 
 /// A text field after the shared checks.
@@ -1100,7 +1394,7 @@ mod tests {
             ValidateOptions::default(),
         );
         let text = serde_json::to_string(&ValidationResult::from(&config)).unwrap();
-        assert!(text.ends_with(r#""allowPrivateNetwork":false,"clientId":"id","authorizationUrl":"https://a.example/oauth_auth.do","tokenUrl":"https://a.example/oauth_token.do","clientAuthentication":"client_secret_post","refreshTokenLifetimeSeconds":8640000}}"#), "{text}");
+        assert!(text.ends_with(r#""allowPrivateNetwork":false,"clientId":"id","authorizationUrl":"https://a.example/oauth_auth.do","tokenUrl":"https://a.example/oauth_token.do","clientAuthentication":"client_secret_post","refreshTokenLifetimeSeconds":8640000,"grantType":"authorization_code"}}"#), "{text}");
         assert!(!text.contains("secret\""));
         let failed = validate(&ConnectionInput::default(), ValidateOptions::default());
         assert_eq!(
@@ -1179,5 +1473,211 @@ mod tests {
             "{}",
             errors[0].message
         );
+    }
+
+    fn grant_input(grant: &str) -> ConnectionInput {
+        ConnectionInput {
+            grant_type: Some(grant.to_owned()),
+            ..oauth_input("https://a.example/api/now")
+        }
+    }
+
+    fn normalized_json(input: &ConnectionInput, options: ValidateOptions) -> serde_json::Value {
+        let config = validate(input, options).unwrap();
+        serde_json::to_value(config.normalized()).unwrap()
+    }
+
+    #[test]
+    fn client_credentials_needs_only_the_client() {
+        let input = grant_input("client_credentials");
+        let config = validate(&input, ValidateOptions::default()).unwrap();
+        assert_eq!(config.oauth().unwrap().grant, OAuthGrant::ClientCredentials);
+        let json = normalized_json(&input, ValidateOptions::default());
+        assert_eq!(json["grantType"], "client_credentials");
+        let mut missing = grant_input("client_credentials");
+        missing.client_secret = None;
+        assert_eq!(codes(&missing), vec![("clientSecret", "required")]);
+    }
+
+    #[test]
+    fn password_grant_needs_user_and_password() {
+        let mut input = grant_input("password");
+        input.client_id = None;
+        assert_eq!(
+            codes(&input),
+            vec![
+                ("username", "required"),
+                ("password", "required"),
+                ("clientId", "required")
+            ]
+        );
+        input.client_id = Some("id".to_owned());
+        input.username = Some("svc:integration".to_owned());
+        input.password = Some(Secret::new("pw-SECRET"));
+        let config = validate(&input, ValidateOptions::default()).unwrap();
+        let OAuthGrant::Password(credentials) = &config.oauth().unwrap().grant else {
+            panic!("password expected")
+        };
+        assert_eq!(credentials.username, "svc:integration");
+        let json = normalized_json(&input, ValidateOptions::default());
+        assert_eq!(json["grantType"], "password");
+        assert_eq!(json["username"], "svc:integration");
+        assert!(!json.to_string().contains("pw-SECRET"));
+        input.password = None;
+        let stored = ValidateOptions {
+            password_stored: true,
+            ..ValidateOptions::default()
+        };
+        assert!(validate(&input, stored).is_ok());
+    }
+
+    #[test]
+    fn jwt_bearer_reports_every_missing_field_at_once() {
+        let mut input = grant_input("jwt_bearer");
+        input.client_id = None;
+        input.client_secret = None;
+        input.jwt_algorithm = Some("HS256".to_owned());
+        assert_eq!(
+            codes(&input),
+            vec![
+                ("clientId", "required"),
+                ("clientSecret", "required"),
+                ("jwtSubject", "required"),
+                ("privateKey", "required"),
+                ("jwtAlgorithm", "invalid_jwt_algorithm"),
+            ]
+        );
+    }
+
+    #[test]
+    fn jwt_bearer_settings_are_normalised_without_the_key() {
+        use crate::test_fixtures::{EC_KEY_PEM, RSA_KEY_PEM};
+        let mut input = grant_input("jwt_bearer");
+        input.jwt_subject = Some(" svc@example.com ".to_owned());
+        input.private_key = Some(Secret::new(RSA_KEY_PEM));
+        let config = validate(&input, ValidateOptions::default()).unwrap();
+        let OAuthGrant::JwtBearer(jwt) = &config.oauth().unwrap().grant else {
+            panic!("jwt expected")
+        };
+        assert_eq!(jwt.subject, "svc@example.com");
+        assert_eq!(jwt.audience, JwtAudience::ClientId);
+        assert_eq!(jwt.algorithm, JwtAlgorithm::Rs256);
+        assert_eq!(jwt.key_id, None);
+        assert!(
+            !format!("{config:?}").contains("MII"),
+            "Debug hides the key"
+        );
+        let json = normalized_json(&input, ValidateOptions::default());
+        assert_eq!(
+            json.as_object()
+                .unwrap()
+                .iter()
+                .filter(|(name, _)| name.starts_with("jwt") || *name == "grantType")
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>(),
+            vec![
+                r#"grantType="jwt_bearer""#,
+                r#"jwtAlgorithm="RS256""#,
+                r#"jwtAudience="client_id""#,
+                r#"jwtSubject="svc@example.com""#,
+            ]
+        );
+        assert!(!json.to_string().contains("PRIVATE KEY"));
+        input.private_key = Some(Secret::new(EC_KEY_PEM));
+        input.jwt_algorithm = Some("ES256".to_owned());
+        input.jwt_key_id = Some("key-2026".to_owned());
+        input.jwt_audience = Some("token_endpoint".to_owned());
+        let json = normalized_json(&input, ValidateOptions::default());
+        assert_eq!(json["jwtAlgorithm"], "ES256");
+        assert_eq!(json["jwtKeyId"], "key-2026");
+        assert_eq!(json["jwtAudience"], "token_endpoint");
+        input.jwt_audience = Some("https://aud.example".to_owned());
+        let config = validate(&input, ValidateOptions::default()).unwrap();
+        let OAuthGrant::JwtBearer(jwt) = &config.oauth().unwrap().grant else {
+            panic!("jwt expected")
+        };
+        assert_eq!(
+            jwt.audience,
+            JwtAudience::Other("https://aud.example".to_owned())
+        );
+    }
+
+    #[test]
+    fn jwt_bearer_key_must_fit_the_algorithm_or_be_stored() {
+        use crate::test_fixtures::EC_KEY_PEM;
+        let mut input = grant_input("jwt_bearer");
+        input.jwt_subject = Some("svc".to_owned());
+        input.private_key = Some(Secret::new(EC_KEY_PEM));
+        assert_eq!(
+            codes(&input),
+            vec![("privateKey", "key_algorithm_mismatch")]
+        );
+        input.private_key = Some(Secret::new("-----BEGIN RSA PRIVATE KEY-----"));
+        assert_eq!(codes(&input), vec![("privateKey", "invalid_private_key")]);
+        input.private_key = None;
+        let stored = ValidateOptions {
+            private_key_stored: true,
+            ..ValidateOptions::default()
+        };
+        let config = validate(&input, stored).unwrap();
+        let OAuthGrant::JwtBearer(jwt) = &config.oauth().unwrap().grant else {
+            panic!("jwt expected")
+        };
+        assert!(jwt.private_key.is_none());
+        input.jwt_key_id = Some("bad\nkid".to_owned());
+        input.jwt_audience = Some("a".repeat(MAX_URL_LEN + 1));
+        assert_eq!(
+            validate(&input, stored)
+                .unwrap_err()
+                .iter()
+                .map(|e| (e.field, e.code.as_str()))
+                .collect::<Vec<_>>(),
+            vec![
+                ("jwtKeyId", "control_character"),
+                ("jwtAudience", "too_long")
+            ]
+        );
+    }
+
+    #[test]
+    fn grant_type_must_be_known_and_other_grants_fields_are_ignored() {
+        let mut input = grant_input("refresh_token");
+        assert_eq!(codes(&input), vec![("grantType", "invalid_grant_type")]);
+        input.grant_type = Some("authorization_code".to_owned());
+        input.jwt_algorithm = Some("HS256".to_owned());
+        input.private_key = Some(Secret::new("not a key"));
+        input.username = Some("a:b".to_owned());
+        let config = validate(&input, ValidateOptions::default()).unwrap();
+        assert_eq!(config.oauth().unwrap().grant, OAuthGrant::AuthorizationCode);
+    }
+
+    #[test]
+    fn grant_settings_read_from_json() {
+        let input = ConnectionInput::from_json(
+            r#"{"grantType":"jwt_bearer","jwtSubject":"svc","privateKey":"k","jwtAlgorithm":"ES256",
+               "jwtKeyId":"kid","jwtAudience":"token_endpoint"}"#,
+        )
+        .unwrap();
+        assert_eq!(input.grant_type.as_deref(), Some("jwt_bearer"));
+        assert_eq!(input.jwt_subject.as_deref(), Some("svc"));
+        assert_eq!(input.private_key.as_ref().map(Secret::expose), Some("k"));
+        assert_eq!(input.jwt_algorithm.as_deref(), Some("ES256"));
+        assert_eq!(input.jwt_key_id.as_deref(), Some("kid"));
+        assert_eq!(input.jwt_audience.as_deref(), Some("token_endpoint"));
+        let wrong = ConnectionInput::from_json(
+            r#"{"baseUrl":"https://a.example/api/now","authType":"oauth2","clientId":"i","clientSecret":"s",
+               "grantType":1,"privateKey":{"pem":"x"}}"#,
+        )
+        .unwrap();
+        assert_eq!(wrong.wrong_types, vec!["grantType", "privateKey"]);
+        assert_eq!(
+            codes(&wrong),
+            vec![
+                ("grantType", "invalid_type"),
+                ("privateKey", "invalid_type")
+            ]
+        );
+        let options = ValidateOptions::from_json(r#"{"storedSecrets":["privateKey"]}"#);
+        assert!(options.private_key_stored && !options.password_stored);
     }
 }

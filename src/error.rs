@@ -70,11 +70,19 @@ pub enum FieldCode {
     DuplicateParameter,
     /// A state prefix is empty, too long or has characters outside `A–Z a–z 0–9 _ -`.
     InvalidStatePrefix,
+    /// The grant type is not `authorization_code`, `client_credentials`, `jwt_bearer` or `password`.
+    InvalidGrantType,
+    /// The JWT signing algorithm is neither `RS256` nor `ES256`.
+    InvalidJwtAlgorithm,
+    /// The private key is not an unencrypted PKCS#8 PEM (`BEGIN PRIVATE KEY`) of an RSA or EC P-256 key.
+    InvalidPrivateKey,
+    /// The private key does not fit the signing algorithm (an EC key for RS256, an RSA key for ES256).
+    KeyAlgorithmMismatch,
 }
 
 impl FieldCode {
     /// Every field code.
-    pub const ALL: [FieldCode; 25] = [
+    pub const ALL: [FieldCode; 29] = [
         Self::Required,
         Self::TooLong,
         Self::ControlCharacter,
@@ -100,6 +108,10 @@ impl FieldCode {
         Self::InvalidApiRequestPath,
         Self::DuplicateParameter,
         Self::InvalidStatePrefix,
+        Self::InvalidGrantType,
+        Self::InvalidJwtAlgorithm,
+        Self::InvalidPrivateKey,
+        Self::KeyAlgorithmMismatch,
     ];
 
     /// The stable string form of the code.
@@ -130,6 +142,10 @@ impl FieldCode {
             Self::InvalidApiRequestPath => "invalid_api_request_path",
             Self::DuplicateParameter => "duplicate_parameter",
             Self::InvalidStatePrefix => "invalid_state_prefix",
+            Self::InvalidGrantType => "invalid_grant_type",
+            Self::InvalidJwtAlgorithm => "invalid_jwt_algorithm",
+            Self::InvalidPrivateKey => "invalid_private_key",
+            Self::KeyAlgorithmMismatch => "key_algorithm_mismatch",
         }
     }
 }
@@ -205,11 +221,28 @@ pub enum ErrorCode {
     SealAuthenticationFailed,
     /// The platform has no secure random number generator.
     RandomUnavailable,
+    /// Tokens were requested without a person for a connection whose grant needs one (the
+    /// authorization-code grant): Generate instead.
+    InteractiveGrant,
+    /// The instance does not accept the client-credentials grant (the system property
+    /// `glide.oauth.inbound.client.credential.grant_type.enabled` is off).
+    ClientCredentialsDisabled,
+    /// The Application Registry record has no OAuth Application User for the client-credentials
+    /// grant (`unauthorized_client`, "integration user is not configured").
+    ApplicationUserMissing,
+    /// The instance refused the JWT-bearer assertion (signature, key, issuer, audience or lifetime).
+    AssertionRefused,
+    /// The instance found no user for the assertion's subject on the record's User Field.
+    UnknownSubject,
+    /// The instance refused the user name or password of the password grant.
+    PasswordRefused,
+    /// The platform could not sign with the private key (WebCrypto refused the key or is missing).
+    SigningFailed,
 }
 
 impl ErrorCode {
     /// Every code that is not a field code.
-    pub const NON_FIELD: [ErrorCode; 21] = [
+    pub const NON_FIELD: [ErrorCode; 28] = [
         Self::InvalidConfig,
         Self::InvalidRequest,
         Self::InvalidClient,
@@ -231,6 +264,13 @@ impl ErrorCode {
         Self::UnknownSealingKey,
         Self::SealAuthenticationFailed,
         Self::RandomUnavailable,
+        Self::InteractiveGrant,
+        Self::ClientCredentialsDisabled,
+        Self::ApplicationUserMissing,
+        Self::AssertionRefused,
+        Self::UnknownSubject,
+        Self::PasswordRefused,
+        Self::SigningFailed,
     ];
 
     /// The code with this string form, field codes included.
@@ -271,6 +311,13 @@ impl ErrorCode {
             Self::UnknownSealingKey => "unknown_sealing_key",
             Self::SealAuthenticationFailed => "seal_authentication_failed",
             Self::RandomUnavailable => "random_unavailable",
+            Self::InteractiveGrant => "interactive_grant",
+            Self::ClientCredentialsDisabled => "client_credentials_disabled",
+            Self::ApplicationUserMissing => "application_user_missing",
+            Self::AssertionRefused => "assertion_refused",
+            Self::UnknownSubject => "unknown_subject",
+            Self::PasswordRefused => "password_refused",
+            Self::SigningFailed => "signing_failed",
         }
     }
 
@@ -302,8 +349,11 @@ pub struct Error {
     pub detail: Option<String>,
     /// Seconds to wait before trying again, when the server said so.
     pub retry_after_seconds: Option<u64>,
+    /// What to check or do about it, when the cause is known (the instance's settings that refuse a
+    /// grant, for example).
+    pub hint: Option<&'static str>,
     /// All field errors, for [`ErrorCode::InvalidConfig`].
-    pub field_errors: Vec<FieldError>,
+    pub field_errors: Box<[FieldError]>,
 }
 
 impl Error {
@@ -315,7 +365,8 @@ impl Error {
             status: None,
             detail: None,
             retry_after_seconds: None,
-            field_errors: Vec::new(),
+            hint: None,
+            field_errors: Box::default(),
         }
     }
 
@@ -343,7 +394,7 @@ impl Error {
         };
         Self {
             field: errors.first().map(|e| e.field),
-            field_errors: errors,
+            field_errors: errors.into_boxed_slice(),
             ..Self::new(ErrorCode::InvalidConfig, message)
         }
     }

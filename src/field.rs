@@ -10,9 +10,10 @@ use crate::error::{FieldCode, FieldError};
 
 /// Every field name the crate reports, with its label: the settings in form order, then the
 /// arguments of the other operations.
-const FIELDS: [(&str, &str); 33] = [
+const FIELDS: [(&str, &str); 43] = [
     ("baseUrl", "Base URL"),
     ("authType", "Authentication Type"),
+    ("grantType", "Grant type"),
     ("username", "User Name"),
     ("password", "Password"),
     ("clientId", "Client ID"),
@@ -20,6 +21,11 @@ const FIELDS: [(&str, &str); 33] = [
     ("authorizationUrl", "Authorization Token URL"),
     ("tokenUrl", "Access Token URL"),
     ("clientAuthentication", "Client authentication"),
+    ("jwtSubject", "JWT subject"),
+    ("privateKey", "Private key"),
+    ("jwtAlgorithm", "Signing algorithm"),
+    ("jwtKeyId", "Key ID"),
+    ("jwtAudience", "JWT audience"),
     ("refreshTokenLifetimeSeconds", "Refresh token lifetime"),
     ("timeoutMs", "Timeout"),
     ("redirectUri", "Redirect URI"),
@@ -44,12 +50,17 @@ const FIELDS: [(&str, &str); 33] = [
     ("fetch", "Fetch function"),
     ("sealingKey", "Sealing key"),
     ("previousSealingKeys", "Previous sealing keys"),
+    ("algorithm", "Signing algorithm"),
+    ("subject", "Certificate subject"),
+    ("validityDays", "Certificate validity"),
+    ("keyId", "Key ID"),
 ];
 
 /// The settings fields, in the order of the settings form (errors are reported in this order).
-pub(crate) const SETTINGS_FIELDS: [&str; 11] = [
+pub(crate) const SETTINGS_FIELDS: [&str; 17] = [
     "baseUrl",
     "authType",
+    "grantType",
     "username",
     "password",
     "clientId",
@@ -57,6 +68,11 @@ pub(crate) const SETTINGS_FIELDS: [&str; 11] = [
     "authorizationUrl",
     "tokenUrl",
     "clientAuthentication",
+    "jwtSubject",
+    "privateKey",
+    "jwtAlgorithm",
+    "jwtKeyId",
+    "jwtAudience",
     "refreshTokenLifetimeSeconds",
     "timeoutMs",
 ];

@@ -5,7 +5,9 @@
 //! proves in one call that the host, the API path, the credentials and the user's roles are right.
 //! The answer is classified, never thrown: 401 is "User Not Authenticated"; 403 can come from an ACL
 //! or a business rule; 404 from a wrong path or version (or an ACL); 429 is a rate limit; a
-//! hibernating instance answers its wake-up page (see [`crate::answer`] for reading answers).
+//! hibernating instance answers its wake-up page (see [`crate::answer`] for reading answers). An OAuth
+//! connection with an unattended grant (client credentials, JWT bearer, password) that is tested
+//! without tokens first obtains some, so the test covers the grant's settings too; they are not kept.
 
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
@@ -16,6 +18,8 @@ use crate::config::{Auth, ConnectionConfig};
 use crate::error::{Error, ErrorCode};
 use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use crate::json_limits::answer_object;
+use crate::jwt::signer::Signer;
+use crate::oauth::grants::request_tokens;
 use crate::oauth::token::TokenSet;
 
 /// How a Test Connection ended. The string forms are the stable API.
@@ -128,18 +132,28 @@ impl TestResult {
             ErrorCode::Hibernating => TestCode::Hibernating,
             ErrorCode::NetworkError | ErrorCode::Timeout => TestCode::Unreachable,
             ErrorCode::TokenEndpointUnavailable => TestCode::ServerError,
-            ErrorCode::InvalidClient | ErrorCode::AccessDenied | ErrorCode::InvalidGrant => {
-                TestCode::Unauthorized
-            }
+            ErrorCode::InvalidClient
+            | ErrorCode::AccessDenied
+            | ErrorCode::InvalidGrant
+            | ErrorCode::UnauthorizedClient
+            | ErrorCode::UnsupportedGrantType
+            | ErrorCode::ClientCredentialsDisabled
+            | ErrorCode::ApplicationUserMissing
+            | ErrorCode::AssertionRefused
+            | ErrorCode::UnknownSubject
+            | ErrorCode::PasswordRefused => TestCode::Unauthorized,
+            ErrorCode::InteractiveGrant => TestCode::ReauthorizationRequired,
+            ErrorCode::SigningFailed => TestCode::InvalidConfig,
             _ => TestCode::UnexpectedResponse,
         };
-        let hint = match (code, error.code) {
+        let hint = error.hint.or(match (code, error.code) {
             (TestCode::ReauthorizationRequired, _) => Some(HINT_GENERATE),
             (TestCode::Hibernating, _) => Some(HINT_HIBERNATING),
             (TestCode::Unreachable, ErrorCode::Timeout) => Some(HINT_SLOW),
             (TestCode::Unreachable, _) => Some(HINT_UNREACHABLE),
+            (_, ErrorCode::SigningFailed) => Some(HINT_PRIVATE_KEY),
             _ => None,
-        };
+        });
         Self {
             status: error.status,
             retry_after_seconds: error.retry_after_seconds,
@@ -161,6 +175,8 @@ const HINT_NOT_FOUND: &str = "Check the API path and version in the Base URL (/a
 const HINT_BASIC_REFUSED: &str = "Check the user name and password. If they are right, Basic authentication may be disabled on this instance: use OAuth 2.0 instead.";
 const HINT_TOKEN_REFUSED: &str =
     "The access token was refused (expired or revoked). Click Generate to get a new one.";
+const HINT_TOKEN_REFUSED_UNATTENDED: &str = "The access token was refused (expired or revoked). Obtain a new one (Generate, or renew the tokens) and test again.";
+const HINT_PRIVATE_KEY: &str = "Check the private key: it must be an unencrypted PKCS#8 RSA key for RS256 or EC P-256 key for ES256.";
 
 /// The `Authorization` header for a request to the instance.
 pub fn authorization_header(
@@ -232,6 +248,9 @@ pub fn classify_test_response(
         })
         .unwrap_or_default();
     let basic = matches!(config.auth, Auth::Basic(_));
+    let unattended = config
+        .oauth()
+        .is_some_and(|oauth| !oauth.grant.grant_type().is_interactive());
     let result = match status {
         200..=299 => match answer_object::<TableAnswer>(&response.body).filter(|a| a.result) {
             Some(_) => TestResult::failed(
@@ -253,6 +272,8 @@ pub fn classify_test_response(
             format!("The instance refused the credentials{reason}."),
             Some(if basic {
                 HINT_BASIC_REFUSED
+            } else if unattended {
+                HINT_TOKEN_REFUSED_UNATTENDED
             } else {
                 HINT_TOKEN_REFUSED
             }),
@@ -302,13 +323,30 @@ pub fn classify_test_response(
     with_status(result)
 }
 
-/// Runs Test Connection. Every failure comes back as a classification; nothing is thrown.
-pub async fn test_connection<C: HttpClient>(
+/// Runs Test Connection. Without `tokens`, an OAuth connection with an unattended grant first
+/// obtains tokens (through `signer` for JWT bearer), which are not kept. Every failure comes back as a
+/// classification; nothing is thrown.
+pub async fn test_connection<C: HttpClient, S: Signer>(
     client: &C,
+    signer: &S,
     config: &ConnectionConfig,
     tokens: Option<&TokenSet>,
     now_ms: u64,
 ) -> TestResult {
+    let unattended = config
+        .oauth()
+        .is_some_and(|oauth| !oauth.grant.grant_type().is_interactive());
+    let obtained;
+    let tokens = match tokens {
+        None if unattended => match request_tokens(client, signer, config, now_ms).await {
+            Ok(tokens) => {
+                obtained = tokens;
+                Some(&obtained)
+            }
+            Err(error) => return TestResult::from_error(&error),
+        },
+        tokens => tokens,
+    };
     let request = match test_connection_request(config, tokens) {
         Ok(request) => request,
         Err(error) => return TestResult::from_error(&error),
@@ -350,7 +388,9 @@ fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D:
 mod tests {
     use super::*;
     use crate::error::FieldCode;
-    use crate::test_fixtures::{NOW, basic_config as basic, oauth_config as oauth, token_set};
+    use crate::test_fixtures::{
+        NOW, RecordingSigner, basic_config as basic, oauth_config as oauth, token_set,
+    };
 
     fn tokens() -> TokenSet {
         token_set("AT", None)
@@ -495,16 +535,34 @@ mod tests {
     #[test]
     fn test_connection_never_throws() {
         let down = |_: HttpRequest| async { Err(TransportError::Network) };
-        let result = pollster::block_on(test_connection(&down, &basic(), None, NOW));
+        let result = pollster::block_on(test_connection(
+            &down,
+            &RecordingSigner::default(),
+            &basic(),
+            None,
+            NOW,
+        ));
         assert_eq!(result.code, TestCode::Unreachable);
         assert!(result.message.contains("https://dev1.service-now.com"));
         let slow = |_: HttpRequest| async { Err(TransportError::Timeout) };
-        let result = pollster::block_on(test_connection(&slow, &basic(), None, NOW));
+        let result = pollster::block_on(test_connection(
+            &slow,
+            &RecordingSigner::default(),
+            &basic(),
+            None,
+            NOW,
+        ));
         assert_eq!(result.code, TestCode::Unreachable);
         assert!(result.message.contains("15000 ms"));
         assert!(result.hint.as_deref().unwrap().contains("slow"));
         let never = |_: HttpRequest| async { panic!("no request expected") };
-        let result = pollster::block_on(test_connection(&never, &oauth(), None, NOW));
+        let result = pollster::block_on(test_connection(
+            &never,
+            &RecordingSigner::default(),
+            &oauth(),
+            None,
+            NOW,
+        ));
         assert_eq!(result.code, TestCode::ReauthorizationRequired);
         assert!(result.hint.is_some());
     }
@@ -515,8 +573,60 @@ mod tests {
             assert_eq!(request.header("authorization"), Some("Bearer AT"));
             Ok(response(200, JSON, r#"{"result":[]}"#))
         };
-        let result = pollster::block_on(test_connection(&client, &oauth(), Some(&tokens()), NOW));
+        let result = pollster::block_on(test_connection(
+            &client,
+            &RecordingSigner::default(),
+            &oauth(),
+            Some(&tokens()),
+            NOW,
+        ));
         assert!(result.ok);
+    }
+
+    #[test]
+    fn unattended_grants_obtain_tokens_to_test_with() {
+        let mut input = crate::test_fixtures::oauth_input("https://dev1.service-now.com/api/now");
+        input.grant_type = Some("client_credentials".to_owned());
+        let config = crate::test_fixtures::config(&input);
+        let seen = core::cell::RefCell::new(Vec::new());
+        let client = |request: HttpRequest| {
+            seen.borrow_mut().push(request.url.clone());
+            async move {
+                if request.url.ends_with("/oauth_token.do") {
+                    return Ok(response(
+                        200,
+                        JSON,
+                        r#"{"access_token":"AT-cc","expires_in":1799}"#,
+                    ));
+                }
+                assert_eq!(request.header("authorization"), Some("Bearer AT-cc"));
+                Ok(response(200, JSON, r#"{"result":[]}"#))
+            }
+        };
+        let signer = RecordingSigner::default();
+        let result = pollster::block_on(test_connection(&client, &signer, &config, None, NOW));
+        assert!(result.ok, "{}", result.message);
+        assert_eq!(seen.borrow().len(), 2);
+        // A refused grant is the result, with the grant's hint.
+        let refused = |_: HttpRequest| async {
+            Ok(response(
+                401,
+                JSON,
+                r#"{"error":"unauthorized_client","error_description":"integration user is not configured"}"#,
+            ))
+        };
+        let result = pollster::block_on(test_connection(&refused, &signer, &config, None, NOW));
+        assert_eq!(result.code, TestCode::Unauthorized);
+        assert_eq!(result.status, Some(401));
+        assert!(result.hint.unwrap().contains("OAuth Application User"));
+        // A token refused by the API: the hint fits a grant that needs no person.
+        let api_refused = classify(&config, &response(401, JSON, "{}"));
+        assert!(
+            api_refused
+                .hint
+                .unwrap()
+                .starts_with("The access token was refused (expired or revoked). Obtain")
+        );
     }
 
     #[test]
@@ -536,6 +646,17 @@ mod tests {
             (ErrorCode::Timeout, TestCode::Unreachable),
             (ErrorCode::TokenEndpointUnavailable, TestCode::ServerError),
             (ErrorCode::InvalidClient, TestCode::Unauthorized),
+            (ErrorCode::ClientCredentialsDisabled, TestCode::Unauthorized),
+            (ErrorCode::ApplicationUserMissing, TestCode::Unauthorized),
+            (ErrorCode::AssertionRefused, TestCode::Unauthorized),
+            (ErrorCode::UnknownSubject, TestCode::Unauthorized),
+            (ErrorCode::PasswordRefused, TestCode::Unauthorized),
+            (ErrorCode::UnauthorizedClient, TestCode::Unauthorized),
+            (
+                ErrorCode::InteractiveGrant,
+                TestCode::ReauthorizationRequired,
+            ),
+            (ErrorCode::SigningFailed, TestCode::InvalidConfig),
             (
                 ErrorCode::InvalidTokenResponse,
                 TestCode::UnexpectedResponse,

@@ -1,10 +1,14 @@
 //! A ServiceNow REST connection: everything needed to connect and log into one ServiceNow instance,
 //! from JavaScript in browsers and edge workers (through WebAssembly) or from Rust.
 //!
-//! - [`config`]: the settings (Base URL, Basic or OAuth 2.0) and their validation, every problem at once.
+//! - [`config`]: the settings (Base URL, Basic or OAuth 2.0 with its grant) and their validation, every
+//!   problem at once; [`grant_type`]: the OAuth grants (authorization code, client credentials, JWT
+//!   bearer, password).
 //! - [`basic`]: the RFC 7617 `Authorization` header.
 //! - [`oauth`]: authorization request with PKCE and state, callback parsing, code exchange and refresh,
-//!   and the policy that says when tokens need refreshing.
+//!   the unattended grants and renewing, and the policy that says when tokens need renewing.
+//! - [`jwt`]: the JWT-bearer grant's private keys, assertions, the [`Signer`] seam, and the key tools
+//!   (key pairs with a self-signed certificate, public keys as JWKs).
 //! - [`instance`]: Test Connection and its classification, the `Authorization` header.
 //! - [`rest_path`]: URLs of requests forwarded to the REST API, kept below `/api/`.
 //! - [`seal`]: AES-256-GCM sealing of secrets and tokens at rest, with key rotation.
@@ -43,9 +47,11 @@ pub mod config;
 mod encoding;
 pub mod error;
 mod field;
+pub mod grant_type;
 pub mod http;
 pub mod instance;
 mod json_limits;
+pub mod jwt;
 pub mod oauth;
 mod random;
 pub mod rest_path;
@@ -59,17 +65,21 @@ mod bindings;
 
 pub use basic::basic_authorization;
 pub use config::{
-    Auth, BasicCredentials, ClientAuthentication, ConnectionConfig, ConnectionInput,
-    NormalizedConfig, NormalizedConnection, OAuthClient, ValidateOptions, ValidationResult,
-    validate,
+    Auth, BasicCredentials, ClientAuthentication, ConnectionConfig, ConnectionInput, JwtAudience,
+    JwtBearer, NormalizedConfig, NormalizedConnection, NormalizedGrant, OAuthClient, OAuthGrant,
+    ValidateOptions, ValidationResult, validate,
 };
 pub use error::{Error, ErrorCode, FieldCode, FieldError};
+pub use grant_type::GrantType;
 pub use http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 pub use instance::{
     TestCode, TestResult, authorization_header, process_test_answer, test_connection,
 };
+pub use jwt::signer::{GeneratedKey, Signer};
+pub use jwt::signing_key::{JwtAlgorithm, SigningKey};
 pub use oauth::authorize::{AuthorizationParams, AuthorizationRequest, authorization_request};
 pub use oauth::callback::{Callback, parse_callback};
+pub use oauth::grants::{grant_request, renew_tokens, request_tokens};
 pub use oauth::lifecycle::{TokenStatus, TokenSummary, TokenTimes, token_status, token_summary};
 pub use oauth::token::{
     CodeGrant, Grant, TokenSet, exchange_code, process_token_answer, refresh_tokens,

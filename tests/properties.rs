@@ -4,15 +4,16 @@
 
 use proptest::prelude::*;
 use servicenow_connection::{
-    Callback, ConnectionInput, Grant, HttpResponse, Keyring, Secret, TestCode, ValidateOptions,
-    basic_authorization, instance::classify_test_response, oauth::token::parse_token_response,
-    parse_callback, validate,
+    Callback, ConnectionInput, Grant, GrantType, HttpResponse, Keyring, Secret, TestCode, TokenSet,
+    TokenStatus, ValidateOptions, basic_authorization, instance::classify_test_response,
+    oauth::token::parse_token_response, parse_callback, token_status, token_summary, validate,
 };
 
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 17] = [
     "baseUrl",
     "authType",
+    "grantType",
     "username",
     "password",
     "clientId",
@@ -20,6 +21,11 @@ const FIELDS: [&str; 11] = [
     "authorizationUrl",
     "tokenUrl",
     "clientAuthentication",
+    "jwtSubject",
+    "privateKey",
+    "jwtAlgorithm",
+    "jwtKeyId",
+    "jwtAudience",
     "refreshTokenLifetimeSeconds",
     "timeoutMs",
 ];
@@ -90,12 +96,23 @@ proptest! {
         lifetime in prop::option::of(any::<f64>()),
         timeout in prop::option::of(any::<f64>()),
         allow in any::<bool>(),
+        grant in (0..6usize, optional_text()),
+        jwt in (optional_text(), optional_text(), optional_text(), optional_text()),
     ) {
+        let grant_type = match grant.0 {
+            0 => Some("client_credentials".to_owned()),
+            1 => Some("jwt_bearer".to_owned()),
+            2 => Some("password".to_owned()),
+            3 => None,
+            _ => grant.1,
+        };
+        let (jwt_subject, jwt_algorithm, jwt_key_id, jwt_audience) = jwt;
         let input = ConnectionInput {
             base_url, auth_type, username, client_id, authorization_url, token_url,
-            client_authentication,
+            client_authentication, grant_type, jwt_subject, jwt_algorithm, jwt_key_id, jwt_audience,
             password: Some(Secret::new("SECRET-pw-Zq81")),
             client_secret: Some(Secret::new("SECRET-cs-Zq81")),
+            private_key: Some(Secret::new("-----BEGIN PRIVATE KEY-----\nSECRET-pk-Zq81\n-----END PRIVATE KEY-----")),
             refresh_token_lifetime_seconds: lifetime,
             timeout_ms: timeout,
             allow_insecure_loopback: allow,
@@ -309,5 +326,37 @@ proptest! {
         let encoded = header.strip_prefix("Basic ").unwrap();
         let decoded = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded).unwrap()).unwrap();
         prop_assert_eq!(decoded, format!("{username}:{password}"));
+    }
+
+    /// Tokens of a grant that needs no person are renewed, never sent back to a person, whatever
+    /// their times; a code-grant token needs a person only without a live refresh token.
+    #[test]
+    fn only_the_code_grant_needs_a_person(
+        issued in 0u64..4_000_000_000_000,
+        lifetime in prop::option::of(0u64..100_000_000),
+        refresh in prop::option::of(prop::option::of(0u64..8_000_000_000_000)),
+        now in 0u64..8_000_000_000_000,
+        grant in 0..4usize,
+    ) {
+        let grant_type = GrantType::ALL[grant];
+        let tokens = TokenSet {
+            access_token: Secret::new("a"),
+            refresh_token: refresh.map(|_| Secret::new("r")),
+            token_type: "Bearer".to_owned(),
+            scope: None,
+            issued_at_ms: issued,
+            expires_at_ms: lifetime.map(|l| issued + l),
+            refresh_expires_at_ms: refresh.flatten(),
+            grant_type,
+        };
+        let status = token_status(&tokens, now);
+        let refresh_alive = tokens.refresh_token.is_some()
+            && tokens.refresh_expires_at_ms.is_none_or(|at| now < at);
+        if status == TokenStatus::Reauthorize {
+            prop_assert!(grant_type.is_interactive() && !refresh_alive);
+        }
+        let summary = token_summary(&tokens, now);
+        prop_assert_eq!(summary.grant_type, grant_type);
+        prop_assert!(!summary.refresh_expiring_soon || grant_type.is_interactive());
     }
 }

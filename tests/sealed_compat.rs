@@ -2,8 +2,10 @@
 //! client secret, two token sets (as the worker stores them: the package's `TokenSet` as JSON text),
 //! a PKCE verifier and a value under a previous key, each sealed by the build its comment names, with
 //! the worker's associated data (`<connection id>:<field>`). Changing the sealed format or the token
-//! set's JSON form would strand every stored connection; this test is what notices.
+//! set's JSON form would strand every stored connection; this test is what notices. The token sets
+//! were stored before token sets named their grant: they read as authorization-code tokens.
 
+use servicenow_connection::grant_type::GrantType;
 use servicenow_connection::{Keyring, TokenSet, TokenStatus, TokenTimes, token_status};
 
 const FIXTURE: &str = include_str!("fixtures/sealed-v1.json");
@@ -89,11 +91,20 @@ fn stored_token_sets_read_through_the_json_reader() {
                 .starts_with("FAKE-fixture-access-token")
         );
         assert_eq!(tokens.token_type, "Bearer");
-        // Written back, the token set is the same JSON text: a store that re-seals loses nothing.
-        assert_eq!(serde_json::to_string(&tokens).unwrap(), text);
+        assert_eq!(tokens.grant_type, GrantType::AuthorizationCode);
+        // Written back, the token set is the same JSON text with the grant named: a store that
+        // re-seals loses nothing.
+        let written = serde_json::to_string(&tokens).unwrap();
+        let stored_text = text.strip_suffix('}').unwrap();
+        assert_eq!(
+            written,
+            format!("{stored_text},\"grantType\":\"authorization_code\"}}")
+        );
+        assert_eq!(TokenSet::from_json(&written).unwrap(), Some(tokens.clone()));
         // The times alone read too, for callers that keep tokens sealed.
         let times = TokenTimes::from_json(&text).unwrap().unwrap();
         assert_eq!(times.expires_at_ms, tokens.expires_at_ms);
+        assert_eq!(times.grant_type, GrantType::AuthorizationCode);
         assert_eq!(
             times.refresh_token.is_some(),
             tokens.refresh_token.is_some()

@@ -4,7 +4,8 @@
 // (413) — then its handler. Every API answer, errors included, passes the request log, the CORS
 // headers and the secure headers; the callback page the secure headers too. Routing sees the path exactly as sent (no percent-decoding), so an
 // encoded character can neither select another route nor change a connection id. The OAuth callback
-// is the one public API route; everything outside /api/ and /oauth2/ is the page's static files.
+// and the JWT-bearer connections' key sets (JWKS) are the public routes, each guarded by a tag only
+// this worker can make; everything outside /api/ and /oauth2/ is the page's static files.
 
 import { Hono } from "hono";
 
@@ -23,6 +24,7 @@ import {
   deleteConnection, generate, listConnections, resetToken, saveConnection, testConnection, viewConnection,
 } from "./routes/connections.js";
 import { forwardTo } from "./routes/forward.js";
+import { jwksDocument } from "./routes/jwks.js";
 import { auditPage, createKey, editKey, listKeys, revokeKey } from "./routes/keys.js";
 import { staticFiles } from "./routes/static-files.js";
 
@@ -85,4 +87,8 @@ app.all("/api/*", () => {
 });
 
 app.all("/oauth2/callback", apiSecureHeaders, oauthCallback);
+app.all("/oauth2/jwks/*", async (c, next) => {
+  c.set("route", "/oauth2/jwks/:id/:tag");
+  await next();
+}, logRequest, apiSecureHeaders, jwksDocument);
 app.all("*", staticFiles);

@@ -17,6 +17,7 @@ export {
   isHibernationPage,
   issuerMatches,
   parseCallback,
+  publicSigningKey,
   refreshTokens,
   restApiUrl,
   testCodes,

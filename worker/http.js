@@ -50,11 +50,32 @@ const SEALING_CODES = new Set([
   errorCodes.seal_authentication_failed, errorCodes.random_unavailable,
 ]);
 
+/**
+ * The token endpoint refusing a grant's credentials: the client id or secret, client credentials
+ * switched off or without an application user, an assertion or its subject, a password — or, as
+ * ServiceNow often answers, just `access_denied`. Like a dead refresh token (409
+ * `reauthorization_required`), the connection cannot get a token until someone changes its settings
+ * or the instance, so these are 409 as well. (The code exchange's refusals are the callback page's.)
+ */
+export const GRANT_REFUSAL_CODES = new Set([
+  errorCodes.client_credentials_disabled,
+  errorCodes.application_user_missing,
+  errorCodes.assertion_refused,
+  errorCodes.unknown_subject,
+  errorCodes.password_refused,
+  errorCodes.access_denied,
+  errorCodes.unauthorized_client,
+  errorCodes.unsupported_grant_type,
+  errorCodes.invalid_grant,
+  errorCodes.invalid_client,
+]);
+
 /** The HTTP status for a ConnectionError thrown by the core. */
 export function statusForConnectionError(error) {
   const code = error.code;
   if (FIELD_CODES.has(code)) return 400;
   if (code === errorCodes.invalid_config || code === errorCodes.reauthorization_required) return 409;
+  if (GRANT_REFUSAL_CODES.has(code) || code === errorCodes.interactive_grant) return 409;
   if (code === errorCodes.rate_limited) return 429;
   if (code === errorCodes.hibernating || SEALING_CODES.has(code)) return 503;
   // The instance or its token endpoint failed or refused: a bad gateway from the caller's view.
@@ -83,6 +104,7 @@ export function errorResponse(error) {
     const status = statusForConnectionError(error);
     const body = errorBody(error.code, error.message, error.field);
     if (error.detail) body.error.detail = error.detail;
+    if (error.hint) body.error.hint = error.hint;
     if (error.status) body.error.upstreamStatus = error.status;
     if (Array.isArray(error.errors)) body.errors = error.errors;
     const headers = {};

@@ -1,5 +1,6 @@
 // The list of connections, so that `GET /api/connections` is one call instead of one per connection.
-// One Durable Object (named "registry") holds a summary per connection: id, name, auth type, instance,
+// One Durable Object (named "registry") holds a summary per connection: id, name, auth type, grant (and
+// a JWT's subject), instance,
 // the non-secret token facts (state, expiry times, the token's ServiceNow user) and the time and
 // classification of its last test. Each connection object publishes its
 // summary after every change; a revision number per connection makes late, out-of-order publishes
@@ -46,9 +47,11 @@ export class ConnectionRegistry extends DurableObject {
         id: entry.id,
         name: entry.name,
         authType: entry.authType,
+        // Entries published before grants were chosen are of the authorization-code grant.
+        grantType: entry.authType === "oauth2" ? (entry.grant?.grantType ?? "authorization_code") : null,
         baseUrl: entry.baseUrl,
         instanceUrl: entry.instanceUrl,
-        token: entry.authType === "oauth2" ? describeTokens(entry.tokenState, now) : null,
+        token: entry.authType === "oauth2" ? describeTokens(entry.tokenState, now, entry.grant ?? undefined) : null,
         // Entries published before last tests were recorded have none.
         lastTest: entry.lastTest ?? null,
         updatedAt: entry.updatedAt,

@@ -9,12 +9,14 @@ import { setWorkerInfo } from "./worker-info.js";
 
 /** An answer that was not a success, or no answer at all (status 0). */
 export class ApiError extends Error {
-  constructor(status, { code, message, field, errors } = {}) {
+  constructor(status, { code, message, field, errors, hint } = {}) {
     super(message || `The worker answered with HTTP ${status}.`);
     this.name = "ApiError";
     this.status = status;
     this.code = code ?? (status === 0 ? "network_error" : "http_error");
     this.field = field;
+    // What to check or change, when the instance's refusal has a known cause.
+    this.hint = typeof hint === "string" ? hint : undefined;
     this.errors = Array.isArray(errors) ? errors : [];
   }
 
@@ -77,7 +79,10 @@ export function createApi({ getToken, onAdminProblem = () => {} }) {
     /** Creates only: a 412 `connection_exists` when the id is taken (If-None-Match: *). */
     create: (id, body) => call("PUT", path(id), body, { "if-none-match": "*" }),
     remove: (id) => call("DELETE", path(id)),
-    /** `{authorizationUrl, expiresAt, callbackUrl}`. */
+    /**
+     * Generate: `{grantType: "authorization_code", authorizationUrl, expiresAt, callbackUrl}`, or for an
+     * unattended grant `{grantType, obtained: true, token}` (the token is already stored).
+     */
     generate: (id) => call("POST", path(id, "/oauth/generate")),
     /** Reset: clears the tokens; answers the new view. */
     resetToken: (id) => call("DELETE", path(id, "/token")),

@@ -1,9 +1,11 @@
-// The connection screen's entry module: loads the wasm core (validation needs it), asks for the admin
-// token, then ties the list, the editor form and the actions together — Save, Test Connection,
-// Generate (the authorization window), Reset, Delete and copying the Callback URL. Save is the only
-// action that stores settings: Test Connection tests the form as it is (typed secrets included,
-// stored ones for untouched secret fields) and stores nothing, and Generate, which authorizes the
-// connection as stored, asks to save unsaved changes first. A saved connection also shows its access
+// The connection screen's entry module: loads the wasm core (validation and key generation need it),
+// asks for the admin token, then ties the list, the editor form and the actions together — Save, Test
+// Connection, Generate (the authorization window for the authorization-code grant; for the unattended
+// grants the worker asks the instance for a token at once, without any window), Reset, Delete, copying
+// the Callback URL, and a JWT-bearer connection's key (signing-key.js). Save is the only action that
+// stores settings: Test Connection tests the form as it is (typed secrets included, stored ones for
+// untouched secret fields) and stores nothing, and Generate, which works on the connection as stored,
+// asks to save unsaved changes first. A saved connection also shows its access
 // keys (access-keys.js) and its audit trail (audit-trail.js). Results are announced in live regions
 // next to where they belong, and marked out of date when what they describe changes. After every
 // action, keyboard focus is on a control again (focus.js), never lost to the page body.
@@ -15,13 +17,14 @@ import { readAdminToken, setUpAdminToken } from "./admin-token.js";
 import { createApi } from "./api.js";
 import { setUpAuditTrail } from "./audit-trail.js";
 import { confirmAction } from "./confirm-dialog.js";
-import { setUpConnectionForm } from "./connection-form.js";
+import { DEFAULT_GRANT, setUpConnectionForm } from "./connection-form.js";
 import { setUpConnectionList } from "./connection-list.js";
 import { focusFirst, focusIsLost } from "./focus.js";
 import { authorizeInWindow, openAuthorizationWindow } from "./oauth-popup.js";
 import { setUpTabs } from "./tabs.js";
 import { markTestResultStale, renderTestResult } from "./test-result.js";
-import { renderTokenState } from "./token-state.js";
+import { setUpSigningKey } from "./signing-key.js";
+import { GRANT_LABELS, renderTokenState } from "./token-state.js";
 
 const byId = (id) => document.getElementById(id);
 
@@ -48,7 +51,8 @@ async function main() {
   });
   const api = createApi({ getToken: readAdminToken, onAdminProblem: adminProblem });
   const tabs = setUpTabs(document.querySelector('[role="tablist"]'));
-  const form = setUpConnectionForm({ tabs, onInput: () => { renderDirty(); renderTestStale(); } });
+  const form = setUpConnectionForm({ tabs, onInput: () => { renderDirty(); renderTestStale(); signingKey.refresh(); } });
+  const signingKey = setUpSigningKey({ form, onError: (message) => say("form-status", message, "error") });
   const list = setUpConnectionList({ onSelect: (id) => openConnection(id, { fromList: true }) });
   const keys = setUpAccessKeys({ api });
   const audit = setUpAuditTrail({ api });
@@ -158,6 +162,7 @@ async function main() {
     openingNumber += 1;
     endLoading();
     form.loadNew();
+    signingKey.show(null);
     token = null;
     keys.close();
     audit.close();
@@ -225,6 +230,7 @@ async function main() {
 
   function loadView(view) {
     form.loadView(view);
+    signingKey.show(view);
     token = view.token ?? null;
     list.select(view.id);
     byId("editor-heading").textContent = view.name || view.id;
@@ -293,7 +299,7 @@ async function main() {
     try {
       return await work();
     } catch (error) {
-      if (!error.isAdminProblem) say(statusId, error.message, "error");
+      if (!error.isAdminProblem) say(statusId, error.hint ? `${error.message} ${error.hint}` : error.message, "error");
       return undefined;
     } finally {
       setBusy(false);
@@ -399,21 +405,33 @@ async function main() {
 
   // ---- Generate and Reset ----
 
+  /** Whether Generate opens the instance's login (the authorization-code grant) for what is in the form. */
+  function generateIsInteractive() {
+    return form.authType() !== "oauth2" || form.grantType() === DEFAULT_GRANT;
+  }
+
   byId("generate").addEventListener("click", async () => {
     if (busy) return;
     say("generate-status", "");
-    // Errors first: no window opens for settings that cannot be authorized.
+    // Errors first: no window opens, and nothing is asked of the instance, for settings with errors.
     if (!checkAll("form-status")) return;
+    const interactive = generateIsInteractive();
     const unsaved = form.isNew || form.isDirty();
     if (unsaved) {
-      // Generate authorizes the connection as stored; what is typed must be saved first.
+      // Generate works on the connection as stored; what is typed must be saved first.
       const confirmed = await confirmAction({
         title: form.isNew ? "Save the new connection first?" : "Save your changes first?",
-        text: "Generate authorizes the connection as it is saved. Save what you entered, then log in at the instance in the authorization window.",
+        text: interactive
+          ? "Generate authorizes the connection as it is saved. Save what you entered, then log in at the instance in the authorization window."
+          : "Generate asks the instance for a token with the connection as it is saved. Save what you entered first.",
         confirmLabel: "Save and Generate",
         tone: "primary",
       });
       if (!confirmed || busy) return;
+    }
+    if (!interactive) {
+      obtainToken(unsaved);
+      return;
     }
     // Synchronously after the person's click (on Generate, or on "Save and Generate"): later the
     // browser would block the window.
@@ -453,11 +471,44 @@ async function main() {
     }, { focus: ["generate"] });
   });
 
+  /** The token state of connection `id` as the worker has it now, after Generate changed it (or failed). */
+  async function showTokenOf(id, answerToken) {
+    if (form.view?.id !== id) return;
+    token = answerToken !== undefined ? answerToken : ((await api.get(id).catch(() => null))?.token ?? token);
+    renderConnectionState();
+    audit.refresh();
+  }
+
+  /** Generate of an unattended grant: the worker obtains the token from the instance, no window. */
+  function obtainToken(unsaved) {
+    action("generate-status", async () => {
+      if (unsaved && !(await save("form-status"))) return;
+      const id = form.read().id;
+      say("generate-status", "Asking the instance for an access token…");
+      let answer;
+      try {
+        answer = await api.generate(id);
+      } catch (error) {
+        // A refusal marks the connection: show what the worker knows now.
+        await showTokenOf(id);
+        await refreshList();
+        throw error;
+      }
+      await showTokenOf(id, answer.token ?? null);
+      tokenChanged("a new access token was obtained after this test.");
+      await refreshList();
+      say("generate-status", `Access token received from the instance (${GRANT_LABELS[answer.grantType] ?? answer.grantType} grant).`, "ok");
+    }, { focus: ["generate"] });
+  }
+
   byId("reset-token").addEventListener("click", async () => {
     if (busy) return;
+    const interactive = (token?.grantType ?? DEFAULT_GRANT) === DEFAULT_GRANT;
     const confirmed = await confirmAction({
       title: "Reset the access token?",
-      text: "The stored access and refresh tokens are deleted. The connection stops working until you click Generate again.",
+      text: interactive
+        ? "The stored access and refresh tokens are deleted. The connection stops working until you click Generate again."
+        : "The stored tokens are deleted. The next request through the connection (or Generate) asks the instance for a new one.",
       confirmLabel: "Reset token",
     });
     if (!confirmed) return;
@@ -468,7 +519,9 @@ async function main() {
       tokenChanged("the access token was reset after this test.");
       audit.refresh();
       await refreshList();
-      say("generate-status", "The access token was cleared. Click Generate to get a new one.", "ok");
+      say("generate-status", interactive
+        ? "The access token was cleared. Click Generate to get a new one."
+        : "The access token was cleared. A new one is requested on the next use, or click Generate.", "ok");
     }, { focus: ["generate"] });
   });
 

@@ -7,49 +7,77 @@
 // error follows every keystroke, so it goes away the moment the value is right. OAuth 2.0 URLs on
 // another host than the instance get a warning next to them, which never blocks saving.
 //
-// Secrets ("Click to Set"): Password and Client Secret are write-only. The form never receives them
-// (the view says only `{set: true|false}`), shows "Set" or "Not set", and offers a text box only
-// after "Click to Set" was pressed; only a value typed there is sent, and it is wiped from the page
-// as soon as the save succeeded or the box is cancelled (Cancel or Escape). An untouched secret
-// keeps the stored one.
+// OAuth 2.0 has a Grant Type: each grant shows its own fields (the password grant its User Name and
+// Password on the OAuth 2.0 tab, apart from Basic's on the Connection tab, with a warning that the
+// grant is deprecated; JWT bearer its subject, private key, algorithm, key id and audience) and only
+// the chosen grant's fields are sent.
+//
+// Secrets ("Click to Set"): Password, Client Secret and Private Key are write-only. The form never
+// receives them (the view says only `{set: true|false}`), shows "Set" or "Not set", and offers a text
+// box only after "Click to Set" was pressed; only a value typed there is sent, and it is wiped from
+// the page as soon as the save succeeded or the box is cancelled (Cancel or Escape). An untouched
+// secret keeps the stored one. A key pair generated in the page (signing-key.js) hands its private key
+// to the form, which keeps it in memory only — never in a field — and sends it with the next save.
 
 import { defaultOAuthUrls, otherHostWarnings, suggestId, validateConnection } from "./validation.js";
 import { workerCallbackUrl } from "./worker-info.js";
 
-const SECRET_FIELDS = ["password", "clientSecret"];
-/** Settings the form edits, per authentication type (the worker keeps exactly these, plus extras). */
-const FORM_SETTINGS = {
+/** Settings the form edits, per authentication type and OAuth 2.0 grant (the worker keeps these, plus extras). */
+const AUTH_FIELDS = {
   basic: ["baseUrl", "username"],
-  oauth2: ["baseUrl", "clientId", "authorizationUrl", "tokenUrl"],
+  oauth2: ["baseUrl", "grantType", "clientId", "tokenUrl"],
 };
-const SECRET_FOR = { basic: "password", oauth2: "clientSecret" };
-/** Where each field lives: its error goes there, and that tab gets the error count. */
-const PANEL_OF = {
-  baseUrl: "panel-connection",
-  authType: "panel-connection",
-  username: "panel-connection",
-  password: "panel-connection",
-  clientId: "panel-oauth",
-  clientSecret: "panel-oauth",
-  authorizationUrl: "panel-oauth",
-  tokenUrl: "panel-oauth",
+const GRANT_FIELDS = {
+  authorization_code: ["authorizationUrl"],
+  client_credentials: [],
+  jwt_bearer: ["jwtSubject", "jwtAlgorithm", "jwtKeyId", "jwtAudience"],
+  password: ["username"],
 };
+export const DEFAULT_GRANT = "authorization_code";
+const GRANT_HINTS = {
+  authorization_code: "A person logs in at the instance once (Generate); the worker refreshes the token after that.",
+  client_credentials: "No person involved: the client's own credentials get the token, which acts as the record's OAuth Application User.",
+  jwt_bearer: "No person involved: an assertion signed with this connection's private key gets the token, which acts as the JWT subject.",
+  password: "A ServiceNow user's name and password get the token. Deprecated: see the warning below.",
+};
+/** The secret boxes (by DOM prefix) and the setting each holds. */
+const SLOT_SETTING = { password: "password", "grant-password": "password", clientSecret: "clientSecret", privateKey: "privateKey" };
+const SLOTS = Object.keys(SLOT_SETTING);
+/** Every DOM field with an error slot, in the order a person meets them (the first error gets focus). */
+const ERROR_FIELDS = [
+  "name", "connection-id", "baseUrl", "authType", "username", "password", "grantType", "clientId", "clientSecret",
+  "grant-username", "grant-password", "jwtSubject", "jwtAlgorithm", "privateKey", "jwtKeyId", "jwtAudience",
+  "authorizationUrl", "tokenUrl",
+];
+const ON_CONNECTION_TAB = new Set(["baseUrl", "authType", "username", "password"]);
 /** Settings a connection can have that this form does not edit (set through the API); kept as they are. */
 const KEPT_SETTINGS = ["timeoutMs", "clientAuthentication", "refreshTokenLifetimeSeconds"];
 /** How long typing may pause before the field's errors show: long enough not to interrupt a word. */
 export const TYPING_PAUSE_MS = 1000;
 const WARNING_FIELDS = ["authorizationUrl", "tokenUrl"];
+const AUDIENCE_CHOICES = ["client_id", "token_endpoint"];
+/** Form controls whose name is not the setting they edit. */
+const SETTING_OF_CONTROL = { "grant-username": "username", "grant-password": "password", jwtAudienceOther: "jwtAudience" };
 
 const byId = (id) => document.getElementById(id);
 
-/** The DOM id of a field's input (the connection id's input is not called "id"). */
-const domId = (field) => (field === "id" ? "connection-id" : field);
+/** The secret boxes settings of this type and grant use. */
+function slotsOf(type, grant) {
+  if (type !== "oauth2") return ["password"];
+  if (grant === "password") return ["clientSecret", "grant-password"];
+  if (grant === "jwt_bearer") return ["clientSecret", "privateKey"];
+  return ["clientSecret"];
+}
 
 export function setUpConnectionForm({ tabs, onInput }) {
   const form = byId("connection-form");
   const nameInput = byId("name");
   const idInput = byId("connection-id");
-  const authRadios = [...form.querySelectorAll('input[name="authType"]')];
+  const radios = (name) => [...form.querySelectorAll(`input[name="${name}"]`)];
+  const checkedValue = (name, fallback) => radios(name).find((radio) => radio.checked)?.value ?? fallback;
+  const check = (name, value) => {
+    for (const radio of radios(name)) radio.checked = radio.value === value;
+  };
 
   let isNew = true;
   let view = null;
@@ -64,39 +92,78 @@ export function setUpConnectionForm({ tabs, onInput }) {
   const pauseTimers = new Map();
   // Errors from the worker's last answer, shown until their field is edited.
   let serverErrors = [];
-  const secrets = Object.fromEntries(SECRET_FIELDS.map((field) => [field, { stored: false, editing: false }]));
+  const secrets = Object.fromEntries(SLOTS.map((slot) => [slot, { stored: false, editing: false }]));
+  // A private key generated in this page, waiting for the next save: never in the DOM.
+  let generatedKey = null;
 
   // ---- reading ----
 
   function authType() {
-    return authRadios.find((radio) => radio.checked)?.value ?? "basic";
+    return checkedValue("authType", "basic");
+  }
+
+  function grantType() {
+    return checkedValue("grantType", DEFAULT_GRANT);
+  }
+
+  /** The DOM id of a setting's control (and of its error slot, with "-error"). */
+  function domId(field) {
+    if (field === "id") return "connection-id";
+    if ((field === "username" || field === "password") && authType() === "oauth2") return `grant-${field}`;
+    return field;
   }
 
   function value(field) {
-    return byId(domId(field)).value.trim();
+    switch (field) {
+      case "grantType":
+        return grantType();
+      case "jwtAlgorithm":
+        return checkedValue("jwtAlgorithm", "RS256");
+      case "jwtAudience": {
+        const choice = byId("jwtAudience").value;
+        return AUDIENCE_CHOICES.includes(choice) ? choice : byId("jwtAudienceOther").value.trim();
+      }
+      default:
+        return byId(domId(field)).value.trim();
+    }
+  }
+
+  function fieldsOf(type, grant) {
+    return type === "oauth2" ? [...AUTH_FIELDS.oauth2, ...GRANT_FIELDS[grant]] : AUTH_FIELDS.basic;
+  }
+
+  function secretValue(slot) {
+    if (slot === "privateKey" && generatedKey !== null) return generatedKey;
+    return secrets[slot].editing ? byId(slot).value : "";
   }
 
   /** Everything entered: `{id, name, isNew, settings, secrets, storedSecrets}`. */
   function read() {
     const type = authType();
+    const grant = grantType();
     const settings = { authType: type, ...keptSettings };
-    for (const field of FORM_SETTINGS[type]) {
+    for (const field of fieldsOf(type, grant)) {
       const entered = value(field);
       if (entered !== "") settings[field] = entered;
     }
-    const secretField = SECRET_FOR[type];
-    const typed = secrets[secretField].editing ? byId(secretField).value : "";
+    const typed = {};
+    const storedSecrets = [];
+    for (const slot of slotsOf(type, grant)) {
+      const secret = secretValue(slot);
+      if (secret !== "") typed[SLOT_SETTING[slot]] = secret;
+      if (secrets[slot].stored) storedSecrets.push(SLOT_SETTING[slot]);
+    }
     return {
       id: isNew ? idInput.value.trim() : view.id,
       name: nameInput.value.trim(),
       isNew,
       settings,
-      secrets: typed === "" ? {} : { [secretField]: typed },
-      storedSecrets: secrets[secretField].stored ? [secretField] : [],
+      secrets: typed,
+      storedSecrets,
     };
   }
 
-  /** The PUT body: name, the settings of the chosen type, and a secret only when one was typed. */
+  /** The PUT body: name, the settings of the chosen type and grant, and secrets only when typed. */
   function body() {
     const entered = read();
     return { name: entered.name, ...entered.settings, ...entered.secrets };
@@ -108,31 +175,39 @@ export function setUpConnectionForm({ tabs, onInput }) {
   }
 
   /**
-   * What a Test Connection result describes: the settings of the chosen type and a typed secret.
-   * Compared, never shown or stored, so the typed secret may be part of it.
+   * What a Test Connection result describes: the settings of the chosen type and typed secrets.
+   * Compared, never shown or stored, so the typed secrets may be part of it.
    */
   function testedSettings() {
     const { settings, secrets: typed } = read();
     return JSON.stringify({ settings, typed });
   }
 
-  /** Whether anything differs from what was loaded (a typed secret counts). */
+  /** Whether anything differs from what was loaded (a typed or generated secret counts). */
   function isDirty() {
     if (!loaded) return false;
-    const typedSecret = SECRET_FIELDS.some((field) => secrets[field].editing && byId(field).value !== "");
+    const typedSecret = generatedKey !== null || SLOTS.some((slot) => secrets[slot].editing && byId(slot).value !== "");
     return typedSecret || fingerprint() !== snapshot;
   }
 
   // ---- errors ----
 
-  function errorSlot(field) {
-    return byId(`${domId(field)}-error`);
+  function errorSlot(dom) {
+    return byId(`${dom}-error`);
   }
 
-  function controlOf(field) {
-    if (field === "authType") return null;
-    if (SECRET_FIELDS.includes(field)) return secrets[field].editing ? byId(field) : byId(`${field}-open`);
-    return byId(domId(field));
+  function controlOf(dom) {
+    if (dom === "authType" || dom === "grantType" || dom === "jwtAlgorithm") {
+      return radios(dom).find((radio) => radio.checked) ?? radios(dom)[0];
+    }
+    if (SLOTS.includes(dom)) return secrets[dom].editing ? byId(dom) : byId(`${dom}-open`);
+    if (dom === "jwtAudience" && byId("jwtAudience").value === "other") return byId("jwtAudienceOther");
+    return byId(dom);
+  }
+
+  function panelOf(dom) {
+    if (dom === "name" || dom === "connection-id") return null;
+    return ON_CONNECTION_TAB.has(dom) ? "panel-connection" : "panel-oauth";
   }
 
   const visible = (field) => showAll || touched.has(field);
@@ -152,51 +227,58 @@ export function setUpConnectionForm({ tabs, onInput }) {
   function showErrors(errors) {
     const shown = new Map();
     for (const error of errors) {
-      if (!errorSlot(error.field)) continue;
+      const dom = domId(error.field);
+      if (!ERROR_FIELDS.includes(dom)) continue;
       if (!visible(error.field) && !error.fromServer) continue;
-      if (!shown.has(error.field)) shown.set(error.field, error.message);
+      if (!shown.has(dom)) shown.set(dom, error.message);
     }
-    const fields = ["id", "name", "authType", ...Object.keys(PANEL_OF).filter((field) => field !== "authType")];
     const counts = { "panel-connection": 0, "panel-oauth": 0 };
-    for (const field of fields) {
-      const slot = errorSlot(field);
-      const message = shown.get(field) ?? "";
+    for (const dom of ERROR_FIELDS) {
+      const slot = errorSlot(dom);
+      const message = shown.get(dom) ?? "";
       slot.textContent = message;
       slot.hidden = message === "";
       // aria-invalid belongs on inputs; the "Click to Set" button has the error in its description.
-      const control = controlOf(field);
-      if (control instanceof HTMLInputElement) control.setAttribute("aria-invalid", message === "" ? "false" : "true");
-      if (message !== "" && PANEL_OF[field]) counts[PANEL_OF[field]] += 1;
+      const control = controlOf(dom);
+      if (control instanceof HTMLInputElement || control instanceof HTMLTextAreaElement || control instanceof HTMLSelectElement) {
+        control.setAttribute("aria-invalid", message === "" ? "false" : "true");
+      }
+      if (message !== "" && panelOf(dom)) counts[panelOf(dom)] += 1;
     }
     for (const [panel, count] of Object.entries(counts)) tabs.setErrorCount(panel, count);
-    showWarnings(shown);
+    showWarnings(new Set([...shown.keys()]));
     return shown;
+  }
+
+  /** Problems of the form itself that the core cannot see: "Another value" chosen but left empty. */
+  function formErrors() {
+    if (authType() !== "oauth2" || grantType() !== "jwt_bearer") return [];
+    if (byId("jwtAudience").value !== "other" || byId("jwtAudienceOther").value.trim() !== "") return [];
+    return [{ field: "jwtAudience", code: "required", message: "Enter the audience value, or choose the Client ID or the Access Token URL." }];
   }
 
   /** Validates what is entered and shows the errors; `all` shows them for untouched fields too. */
   function validate({ all = false } = {}) {
     if (all) showAll = true;
     const result = validateConnection(read());
-    showErrors([...result.errors, ...serverErrors]);
-    return result;
+    const errors = [...result.errors, ...formErrors()];
+    showErrors([...errors, ...serverErrors]);
+    return { ...result, ok: errors.length === 0, errors };
   }
 
   /** Shows the worker's field errors (422) next to their fields and opens the tab of the first. */
   function showServerErrors(errors) {
     serverErrors = errors.map((error) => ({ ...error, fromServer: true }));
-    const shown = showErrors([...validateConnection(read()).errors, ...serverErrors]);
-    return errors.filter((error) => !shown.has(error.field));
+    const shown = showErrors([...validateConnection(read()).errors, ...formErrors(), ...serverErrors]);
+    return errors.filter((error) => !shown.has(domId(error.field)));
   }
 
   /** Brings the first field with a visible error into view and focus, switching tabs if needed. */
   function focusFirstError() {
-    const order = ["name", "id", "baseUrl", "authType", "username", "password", "clientId", "clientSecret",
-      "authorizationUrl", "tokenUrl"];
-    const field = order.find((candidate) => !errorSlot(candidate).hidden);
-    if (!field) return false;
-    if (PANEL_OF[field]) tabs.show(PANEL_OF[field]);
-    const control = controlOf(field) ?? authRadios.find((radio) => radio.checked);
-    control?.focus();
+    const dom = ERROR_FIELDS.find((candidate) => !errorSlot(candidate).hidden);
+    if (!dom) return false;
+    if (panelOf(dom)) tabs.show(panelOf(dom));
+    controlOf(dom)?.focus();
     return true;
   }
 
@@ -208,6 +290,14 @@ export function setUpConnectionForm({ tabs, onInput }) {
     byId("basic-note").hidden = type === "basic";
     byId("oauth-fields").hidden = type !== "oauth2";
     byId("oauth-note").hidden = type === "oauth2";
+    renderGrant();
+  }
+
+  function renderGrant() {
+    const grant = grantType();
+    for (const group of form.querySelectorAll(".grant-group")) group.hidden = group.dataset.grant !== grant;
+    byId("grantType-hint").textContent = GRANT_HINTS[grant] ?? "";
+    byId("jwtAudienceOther").hidden = byId("jwtAudience").value !== "other";
   }
 
   function renderPlaceholders() {
@@ -221,23 +311,24 @@ export function setUpConnectionForm({ tabs, onInput }) {
     }
   }
 
-  function renderSecret(field) {
-    const state = secrets[field];
-    const container = form.querySelector(`[data-secret="${field}"]`);
+  function renderSecret(slot) {
+    const state = secrets[slot];
+    const container = form.querySelector(`[data-secret="${slot}"]`);
     container.querySelector(".secret-closed").hidden = state.editing;
     container.querySelector(".secret-editing").hidden = !state.editing;
-    byId(`${field}-edit-hint`).hidden = !state.editing;
-    const badge = byId(`${field}-state`);
-    badge.textContent = state.stored ? "Set" : "Not set";
-    badge.className = `secret-state badge ${state.stored ? "ok" : "none"}`;
-    const input = byId(field);
-    input.placeholder = state.stored ? "New value (empty keeps the stored one)" : "";
+    byId(`${slot}-edit-hint`).hidden = !state.editing;
+    const badge = byId(`${slot}-state`);
+    const generated = slot === "privateKey" && generatedKey !== null;
+    badge.textContent = generated ? "New key pair: saved with the connection" : state.stored ? "Set" : "Not set";
+    badge.className = `secret-state badge ${generated ? "warn" : state.stored ? "ok" : "none"}`;
+    const input = byId(slot);
+    input.placeholder = state.stored ? "New value (empty keeps the stored one)" : (slot === "privateKey" ? "-----BEGIN PRIVATE KEY-----" : "");
   }
 
-  function closeSecret(field) {
-    byId(field).value = "";
-    secrets[field].editing = false;
-    renderSecret(field);
+  function closeSecret(slot) {
+    byId(slot).value = "";
+    secrets[slot].editing = false;
+    renderSecret(slot);
   }
 
   function renderCallbackUrl() {
@@ -263,7 +354,17 @@ export function setUpConnectionForm({ tabs, onInput }) {
     serverErrors = [];
     showAll = false;
     idEdited = false;
-    for (const field of SECRET_FIELDS) closeSecret(field);
+    generatedKey = null;
+    for (const slot of SLOTS) closeSecret(slot);
+  }
+
+  function finishLoading() {
+    for (const slot of SLOTS) renderSecret(slot);
+    renderAuthType();
+    renderPlaceholders();
+    renderCallbackUrl();
+    snapshot = fingerprint();
+    loaded = true;
   }
 
   function loadNew() {
@@ -274,15 +375,8 @@ export function setUpConnectionForm({ tabs, onInput }) {
     form.reset();
     idInput.readOnly = false;
     byId("connection-id-hint").textContent = 'Letters, digits, "_" and "-"; part of the API paths. Fixed once created.';
-    for (const field of SECRET_FIELDS) {
-      secrets[field].stored = false;
-      renderSecret(field);
-    }
-    renderAuthType();
-    renderPlaceholders();
-    renderCallbackUrl();
-    snapshot = fingerprint();
-    loaded = true;
+    for (const slot of SLOTS) secrets[slot].stored = false;
+    finishLoading();
     validate();
   }
 
@@ -291,26 +385,32 @@ export function setUpConnectionForm({ tabs, onInput }) {
     isNew = false;
     view = next;
     reset();
+    form.reset();
     keptSettings = {};
     for (const key of KEPT_SETTINGS) if (next[key] !== undefined) keptSettings[key] = next[key];
     nameInput.value = next.name ?? "";
     idInput.value = next.id;
     idInput.readOnly = true;
     byId("connection-id-hint").textContent = "Part of the API paths; it cannot be changed.";
-    for (const radio of authRadios) radio.checked = radio.value === next.authType;
-    for (const field of [...FORM_SETTINGS.basic, ...FORM_SETTINGS.oauth2]) {
-      const entered = next[field];
-      byId(field).value = typeof entered === "string" ? entered : "";
+    check("authType", next.authType);
+    const oauth = next.authType === "oauth2";
+    check("grantType", oauth ? (next.grantType ?? DEFAULT_GRANT) : DEFAULT_GRANT);
+    check("jwtAlgorithm", next.jwtAlgorithm ?? "RS256");
+    const text = (entered) => (typeof entered === "string" ? entered : "");
+    for (const field of ["baseUrl", "clientId", "authorizationUrl", "tokenUrl", "jwtSubject", "jwtKeyId"]) {
+      byId(field).value = text(next[field]);
     }
-    for (const field of SECRET_FIELDS) {
-      secrets[field].stored = next[field]?.set === true;
-      renderSecret(field);
+    byId("username").value = oauth ? "" : text(next.username);
+    byId("grant-username").value = oauth ? text(next.username) : "";
+    const audience = text(next.jwtAudience);
+    byId("jwtAudience").value = audience === "" || AUDIENCE_CHOICES.includes(audience) ? (audience || "client_id") : "other";
+    byId("jwtAudienceOther").value = AUDIENCE_CHOICES.includes(audience) ? "" : audience;
+    for (const slot of SLOTS) {
+      // Basic's password box and the password grant's hold the same setting, for one type each.
+      const ofThisType = slot === "password" ? !oauth : slot === "grant-password" ? oauth : true;
+      secrets[slot].stored = ofThisType && next[SLOT_SETTING[slot]]?.set === true;
     }
-    renderAuthType();
-    renderPlaceholders();
-    renderCallbackUrl();
-    snapshot = fingerprint();
-    loaded = true;
+    finishLoading();
     // Settings stored earlier that no longer pass (the worker said so) are shown at once.
     if (Array.isArray(next.configErrors) && next.configErrors.length > 0) showServerErrors(next.configErrors);
     else validate();
@@ -334,45 +434,53 @@ export function setUpConnectionForm({ tabs, onInput }) {
     }, TYPING_PAUSE_MS));
   }
 
+  function fieldOfControl(target) {
+    if (target === idInput) return "id";
+    return SETTING_OF_CONTROL[target.name] ?? target.name;
+  }
+
   form.addEventListener("input", (event) => {
     const target = event.target;
-    const field = target === idInput ? "id" : target.name;
+    const field = fieldOfControl(target);
     if (!field) return;
-    touchAfterPause(field, target.type === "radio");
+    touchAfterPause(field, target.type === "radio" || target instanceof HTMLSelectElement);
     serverErrors = serverErrors.filter((error) => error.field !== field);
     if (target === idInput) idEdited = true;
     if (target === nameInput && isNew && !idEdited) {
       idInput.value = suggestId(nameInput.value);
     }
     if (field === "authType") renderAuthType();
+    if (field === "grantType" || field === "jwtAudience") renderGrant();
     if (field === "baseUrl") renderPlaceholders();
     changed();
   });
 
   form.addEventListener("focusout", (event) => {
     // Leaving a field after typing in it is "touched" even if the value ended up unchanged.
-    const field = event.target === idInput ? "id" : event.target.name;
+    const field = fieldOfControl(event.target);
     if (field && event.target.value !== undefined && event.target.value !== "" && !touched.has(field)) {
       touchAfterPause(field, true);
       validate();
     }
   });
 
-  for (const field of SECRET_FIELDS) {
-    const container = form.querySelector(`[data-secret="${field}"]`);
+  for (const slot of SLOTS) {
+    const container = form.querySelector(`[data-secret="${slot}"]`);
     container.querySelector(".secret-open").addEventListener("click", () => {
-      secrets[field].editing = true;
-      renderSecret(field);
-      byId(field).focus();
+      // Typing a key replaces a generated one.
+      if (slot === "privateKey") generatedKey = null;
+      secrets[slot].editing = true;
+      renderSecret(slot);
+      byId(slot).focus();
       changed();
     });
     const cancel = () => {
-      closeSecret(field);
-      byId(`${field}-open`).focus();
+      closeSecret(slot);
+      byId(`${slot}-open`).focus();
       changed();
     };
     container.querySelector(".secret-cancel").addEventListener("click", cancel);
-    byId(field).addEventListener("keydown", (event) => {
+    byId(slot).addEventListener("keydown", (event) => {
       if (event.key !== "Escape" || event.isComposing) return;
       event.preventDefault();
       cancel();
@@ -396,6 +504,22 @@ export function setUpConnectionForm({ tabs, onInput }) {
     showServerErrors,
     focusFirstError,
     isDirty,
+    authType,
+    grantType,
+    /** The signing algorithm chosen for JWT bearer. */
+    jwtAlgorithm: () => checkedValue("jwtAlgorithm", "RS256"),
+    /** Takes a private key generated in the page; it is sent with the next save (and replaces a typed one). */
+    setGeneratedKey(privateKey) {
+      closeSecret("privateKey");
+      generatedKey = privateKey;
+      touched.add("privateKey");
+      renderSecret("privateKey");
+      changed();
+    },
+    /** Whether a generated private key waits for the save. */
+    get hasGeneratedKey() {
+      return generatedKey !== null;
+    },
     get isNew() {
       return isNew;
     },

@@ -1,11 +1,11 @@
 // The list of connections (GET /api/connections): one button per connection with its name, id,
-// authentication type, for OAuth 2.0 its token state, and the time and result of its last test of
+// authentication type (and an unattended OAuth 2.0 grant), for OAuth 2.0 its token state, and the time and result of its last test of
 // the saved settings, so a connection that needs attention stands out without opening it. The
 // selected one is marked with aria-current. A filter narrows the list by name or id as you type
 // (case-insensitive, anywhere in either), and says how many connections it shows.
 
 import { testLabel } from "./test-result.js";
-import { timeElement, tokenBadge } from "./token-state.js";
+import { GRANT_LABELS, timeElement, tokenBadge } from "./token-state.js";
 
 const AUTH_LABEL = { basic: "Basic", oauth2: "OAuth 2.0" };
 
@@ -82,7 +82,10 @@ export function setUpConnectionList({ onSelect }) {
     name.textContent = connection.name || connection.id;
     const meta = document.createElement("span");
     meta.className = "connection-meta";
-    meta.textContent = `${connection.id} · ${AUTH_LABEL[connection.authType] ?? connection.authType}`;
+    const grant = connection.grantType && connection.grantType !== "authorization_code"
+      ? ` (${GRANT_LABELS[connection.grantType] ?? connection.grantType})`
+      : "";
+    meta.textContent = `${connection.id} · ${AUTH_LABEL[connection.authType] ?? connection.authType}${grant}`;
     button.append(name, meta);
 
     const token = tokenBadge(connection.token);

@@ -1,8 +1,10 @@
 // How the page shows an OAuth connection's access token: not authorized yet, valid until a time,
-// expired but refreshed on the next use, or re-authorization required; which ServiceNow user it acts
-// as; and how long the refresh token has left, with a warning in its last days (ServiceNow does not
-// extend a refresh token when it is used, so the connection dies on that day unless someone clicks
-// Generate). The facts come from the worker's connection view (`token`), which applies the core's
+// expired but refreshed (or, for the unattended grants, requested again) on the next use, or
+// re-authorization required; which grant issued it and, for JWT bearer, the subject its assertions
+// name; which ServiceNow user it acts as; and how long the refresh token has left, with a warning in
+// its last days for the authorization-code grant (ServiceNow does not extend a refresh token when it
+// is used, so the connection dies on that day unless someone clicks Generate; the password grant
+// simply runs again). The facts come from the worker's connection view (`token`), which applies the core's
 // freshness policy (tokenSummary): whether the refresh token is "expiring soon" is the core's
 // `refreshExpiringSoon`, never decided here, so the page, the listing and the worker's warning text
 // always agree. Days are whole days left, rounded down as the worker's warning rounds them, so the
@@ -10,6 +12,16 @@
 // with the zone name, so "valid until" is never ambiguous.
 
 const DAY_SECONDS = 86_400;
+
+/** The grants by name, as sentences use them ("… (client credentials grant)"). */
+export const GRANT_LABELS = Object.freeze({
+  authorization_code: "authorization code",
+  client_credentials: "client credentials",
+  jwt_bearer: "JWT bearer",
+  password: "password",
+});
+
+const isUnattended = (token) => (token?.grantType ?? "authorization_code") !== "authorization_code";
 
 // dateStyle/timeStyle cannot be combined with timeZoneName, so the parts are named one by one.
 const timeFormat = new Intl.DateTimeFormat(undefined, {
@@ -45,11 +57,11 @@ export function tokenBadge(token) {
     case "refresh_due":
       return refreshWarns(token) ? { text: "Token valid, refresh token expiring", tone: "warn" } : { text: "Token valid", tone: "ok" };
     case "expired":
-      return { text: "Token expired, refreshed on use", tone: "warn" };
+      return { text: isUnattended(token) ? "Token expired, renewed on use" : "Token expired, refreshed on use", tone: "warn" };
     case "reauthorization_required":
       return { text: "Re-authorization required", tone: "bad" };
     default:
-      return { text: "Not authorized yet", tone: "none" };
+      return { text: isUnattended(token) ? "No token yet" : "Not authorized yet", tone: "none" };
   }
 }
 
@@ -89,6 +101,21 @@ function badgeElement({ text, tone }) {
   return badge;
 }
 
+/** "Grant: client credentials." or "Grant: JWT bearer, subject <b>svc@example.com</b>." */
+function grantLine(token) {
+  const grantType = token.grantType ?? "authorization_code";
+  const parts = [`Grant: ${GRANT_LABELS[grantType] ?? grantType}`];
+  if (grantType === "jwt_bearer" && typeof token.subject === "string") {
+    const subject = document.createElement("strong");
+    subject.textContent = token.subject;
+    parts.push(", subject ", subject);
+  }
+  parts.push(".");
+  const line = paragraph("token-grant", ...parts);
+  line.dataset.tokenGrant = grantType;
+  return line;
+}
+
 /**
  * Fills `container` with the token state of a connection view's `token` (null for a connection not
  * saved yet).
@@ -101,14 +128,21 @@ export function renderTokenState(container, token) {
     return;
   }
   const badge = badgeElement(tokenBadge(token));
+  const unattended = isUnattended(token);
+  container.dataset.tokenGrant = token.grantType ?? "authorization_code";
   switch (token.status) {
     case "none":
-      container.append(paragraph("token-headline", badge, " This connection has no access token. Click Generate to authorize it."));
+      container.append(paragraph("token-headline", badge, unattended
+        ? " This connection has no access token yet. One is requested from the instance on the first use, or click Generate."
+        : " This connection has no access token. Click Generate to authorize it."), grantLine(token));
       return;
     case "reauthorization_required":
       container.append(
-        paragraph("token-headline", badge, " The connection can no longer refresh its token."),
+        paragraph("token-headline", badge, unattended
+          ? " The instance refused this connection's credentials."
+          : " The connection can no longer refresh its token."),
         paragraph("", token.message || "Click Generate to authorize it again."),
+        grantLine(token),
       );
       return;
     default:
@@ -118,14 +152,17 @@ export function renderTokenState(container, token) {
     container.append(paragraph("token-headline", badge, " Access token valid (the instance gave no expiry time)."));
   } else if (token.status === "expired") {
     container.append(paragraph("token-headline", badge, " Access token expired at ", timeElement(token.expiresAt),
-      "; it is refreshed automatically on the next use."));
+      unattended ? "; a new one is obtained automatically on the next use." : "; it is refreshed automatically on the next use."));
   } else {
     container.append(paragraph("token-headline", badge, " Access token valid until ", timeElement(token.expiresAt), "."));
   }
+  container.append(grantLine(token));
   const user = userLine(token.user);
   if (user) container.append(user);
   if (token.refreshExpiresAt == null) {
-    container.append(paragraph("", "No refresh token: click Generate again when the access token expires."));
+    container.append(paragraph("", unattended
+      ? "No refresh token: a new access token is requested from the instance when this one is due."
+      : "No refresh token: click Generate again when the access token expires."));
     return;
   }
   const seconds = Math.max(0, token.refreshExpiresInSeconds ?? (token.refreshExpiresAt - Date.now()) / 1000);

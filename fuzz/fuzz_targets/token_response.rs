@@ -1,5 +1,5 @@
-//! Token-endpoint answers with arbitrary status, content type and body: must never panic, and a
-//! token set that comes out must hold a usable Bearer token.
+//! Token-endpoint answers with arbitrary status, content type and body, for every grant: must never
+//! panic, and a token set that comes out must hold a usable Bearer token of the grant that asked.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -10,7 +10,14 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, body)) = data.split_first() else { return };
     let status = [200, 201, 400, 401, 403, 429, 500, 503][usize::from(selector & 7)];
     let content_type = if selector & 8 == 0 { "application/json" } else { "text/html" };
-    let grant = if selector & 16 == 0 { Grant::AuthorizationCode } else { Grant::RefreshToken };
+    let grants = [
+        Grant::AuthorizationCode,
+        Grant::RefreshToken,
+        Grant::ClientCredentials,
+        Grant::JwtBearer,
+        Grant::Password,
+    ];
+    let grant = grants[usize::from(selector >> 4) % grants.len()];
     let response = HttpResponse {
         status,
         headers: vec![
@@ -23,5 +30,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(!tokens.access_token.is_empty());
         assert!(!tokens.access_token.expose().chars().any(char::is_control));
         assert_eq!(tokens.token_type, "Bearer");
+        if let Some(grant_type) = grant.grant_type() {
+            assert_eq!(tokens.grant_type, grant_type);
+        }
     }
 });

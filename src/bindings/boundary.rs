@@ -5,7 +5,7 @@
 //! member by member instead would cost a boundary crossing per member. Two things cannot be JSON:
 //! response bodies (bytes, read straight from their `Uint8Array`) and errors, which become real
 //! `Error` objects named `ConnectionError` with `code`, `retryable` and, where known, `field`,
-//! `status`, `detail`, `retryAfterSeconds` and `errors`.
+//! `status`, `detail`, `retryAfterSeconds`, `hint` and `errors`.
 
 use js_sys::{JSON, Reflect};
 use serde::Serialize;
@@ -103,6 +103,9 @@ pub(crate) fn error_to_js(error: &Error) -> JsValue {
     }
     if let Some(seconds) = error.retry_after_seconds {
         set("retryAfterSeconds", to_js(&seconds));
+    }
+    if let Some(hint) = error.hint {
+        set("hint", hint.into());
     }
     if !error.field_errors.is_empty() {
         set("errors", to_js(&error.field_errors));

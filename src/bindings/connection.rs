@@ -20,12 +20,14 @@ use super::boundary::{
     to_js,
 };
 use super::fetch::FetchClient;
+use super::webcrypto::WebCryptoSigner;
 use crate::config::{ConnectionConfig, ConnectionInput, validate_for_use};
 use crate::error::Error;
 use crate::field::wrong_type;
 use crate::http::HttpRequest;
 use crate::instance::TestResult;
 use crate::oauth::authorize::AuthorizationParams;
+use crate::oauth::grants;
 use crate::oauth::token::{CodeGrant, Grant, TokenSet};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -126,6 +128,45 @@ pub(crate) fn refresh_tokens(
     })
 }
 
+/// `requestTokens`: the connection's unattended grant; the promise rejects with a `ConnectionError`.
+pub(crate) fn request_tokens(config: Rc<ConnectionConfig>, client: FetchClient) -> Promise {
+    future_to_promise(async move {
+        grants::request_tokens(&client, &WebCryptoSigner, &config, now())
+            .await
+            .map(|tokens| to_js(&tokens))
+            .map_err(|error| error_to_js(&error))
+    })
+}
+
+/// `renewTokens`: the token set (or `null`) is read now; the promise rejects with a
+/// `ConnectionError`.
+pub(crate) fn renew_tokens(
+    config: Rc<ConnectionConfig>,
+    client: FetchClient,
+    tokens: &JsValue,
+) -> Promise {
+    let tokens = match tokens_from(tokens) {
+        Ok(tokens) => tokens,
+        Err(error) => return Promise::reject(&error_to_js(&error)),
+    };
+    future_to_promise(async move {
+        grants::renew_tokens(&client, &WebCryptoSigner, &config, tokens.as_ref(), now())
+            .await
+            .map(|tokens| to_js(&tokens))
+            .map_err(|error| error_to_js(&error))
+    })
+}
+
+/// `grantRequest`: the unattended grant's request as data (signed now, for JWT bearer).
+pub(crate) fn grant_request(config: Rc<ConnectionConfig>) -> Promise {
+    future_to_promise(async move {
+        grants::grant_request(&config, &WebCryptoSigner, now())
+            .await
+            .map(|request| to_js(&request))
+            .map_err(|error| error_to_js(&error))
+    })
+}
+
 /// `testConnection`: never rejects; every failure is a result.
 pub(crate) fn test_connection(
     config: Result<Rc<ConnectionConfig>, Error>,
@@ -137,8 +178,14 @@ pub(crate) fn test_connection(
     future_to_promise(async move {
         let result = match prepared {
             Ok((config, tokens)) => {
-                crate::instance::test_connection(&client, &config, tokens.as_ref(), started_at)
-                    .await
+                crate::instance::test_connection(
+                    &client,
+                    &WebCryptoSigner,
+                    &config,
+                    tokens.as_ref(),
+                    started_at,
+                )
+                .await
             }
             Err(error) => TestResult::from_error(&error),
         };
@@ -245,7 +292,35 @@ impl Connection {
         refresh_tokens(Rc::clone(&self.config), self.client.clone(), &tokens)
     }
 
-    /// Test Connection: reads one row of sys_db_object and classifies the answer. Never rejects.
+    /// Obtains tokens with the connection's unattended grant (client credentials, JWT bearer,
+    /// password). Rejects with a `ConnectionError`: `interactive_grant` for the authorization-code
+    /// grant, which needs Generate.
+    #[wasm_bindgen(js_name = requestTokens, unchecked_return_type = "Promise<TokenSet>")]
+    pub fn request_tokens(&self) -> Promise {
+        request_tokens(Rc::clone(&self.config), self.client.clone())
+    }
+
+    /// New tokens for due ones: a refresh while the refresh token lives and belongs to the
+    /// connection's grant, else the unattended grant again (also when a password grant's refresh
+    /// token is refused); `reauthorization_required` for the authorization-code grant without a live
+    /// refresh token. Rejects with a `ConnectionError`; the old tokens stay the caller's.
+    #[wasm_bindgen(js_name = renewTokens, unchecked_return_type = "Promise<TokenSet>")]
+    pub fn renew_tokens(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] tokens: JsValue,
+    ) -> Promise {
+        renew_tokens(Rc::clone(&self.config), self.client.clone(), &tokens)
+    }
+
+    /// The unattended grant's token request as data (the first half of `requestTokens`; async,
+    /// since a JWT assertion is signed by WebCrypto).
+    #[wasm_bindgen(js_name = grantRequest, unchecked_return_type = "Promise<HttpRequestData>")]
+    pub fn grant_request(&self) -> Promise {
+        grant_request(Rc::clone(&self.config))
+    }
+
+    /// Test Connection: reads one row of sys_db_object and classifies the answer; without tokens, a
+    /// connection with an unattended grant first obtains some (not kept). Never rejects.
     #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<TestResult>")]
     pub fn test_connection(
         &self,
@@ -280,22 +355,22 @@ impl Connection {
         })
     }
 
-    /// Reads the token endpoint's answer (the second half of `exchangeCode` and `refreshTokens`).
+    /// Reads the token endpoint's answer (the second half of `exchangeCode`, `refreshTokens` and
+    /// `requestTokens`); `grant` names the request's grant.
     #[wasm_bindgen(js_name = processTokenResponse, unchecked_return_type = "TokenSet")]
     pub fn process_token_response(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "\"authorization_code\" | \"refresh_token\"")]
-        grant: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "GrantType | \"refresh_token\"")] grant: JsValue,
         #[wasm_bindgen(unchecked_param_type = "HttpResponseData")] response: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] requested_at: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] previous: JsValue,
     ) -> Result<JsValue, JsValue> {
         run(|| {
-            let grant = match grant.as_string().as_deref() {
-                Some("authorization_code") => Grant::AuthorizationCode,
-                Some("refresh_token") => Grant::RefreshToken,
-                _ => return Err(wrong_type("grant").into()),
-            };
+            let grant = grant
+                .as_string()
+                .as_deref()
+                .and_then(Grant::from_name)
+                .ok_or_else(|| Error::from(wrong_type("grant")))?;
             let previous = tokens_from(&previous)?;
             let tokens = crate::oauth::token::process_token_answer(
                 &self.config,

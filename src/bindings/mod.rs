@@ -5,12 +5,14 @@
 //! (`tsify` derives next to them); the few shapes that are not JSON (`HttpResponseData`, which carries
 //! bytes, and the options holding a `fetch` function) are declared here and in `connection.rs`.
 //! Functions throw `ConnectionError`s, except `validateConfig` and the Test Connection functions, whose
-//! failures are their results. `exchangeCode`, `refreshTokens` and `testConnection` are async: they
-//! send through `fetch` (`fetch.rs`) and return promises.
+//! failures are their results. `exchangeCode`, `refreshTokens`, `requestTokens`, `renewTokens` and
+//! `testConnection` are async: they send through `fetch` (`fetch.rs`) and return promises. So are
+//! `grantRequest` and the key tools, which sign or make keys with WebCrypto (`webcrypto.rs`).
 
 mod boundary;
 mod connection;
 mod fetch;
+mod webcrypto;
 
 use std::rc::Rc;
 
@@ -136,7 +138,15 @@ pub fn test_result_from_error(
     core_error.retry_after_seconds = member(&error, "retryAfterSeconds")
         .as_f64()
         .map(|s| time(&JsValue::from_f64(s)));
-    to_js(&TestResult::from_error(&core_error))
+    let result = TestResult::from_error(&core_error);
+    // The error's own hint (a refused grant's) is more precise than the one for its code.
+    let hint = member(&error, "hint")
+        .as_string()
+        .filter(|hint| hint.len() <= 1024 && !crate::field::has_control_character(hint));
+    to_js(&TestResult {
+        hint: hint.or_else(|| result.hint.clone()),
+        ..result
+    })
 }
 
 /// Whether an answer is a hibernating instance's wake-up page (HTML, not JSON, whatever the status).
@@ -200,12 +210,25 @@ pub fn refresh_request(
     Connection::new(settings, JsValue::UNDEFINED)?.refresh_request(tokens)
 }
 
-/// Reads the token endpoint's answer (the second half of `exchangeCode` and `refreshTokens`).
+/// The unattended grant's token request as data (the first half of `requestTokens`; async, since a
+/// JWT assertion is signed by WebCrypto). Rejects with `interactive_grant` for the
+/// authorization-code grant.
+#[wasm_bindgen(js_name = grantRequest, unchecked_return_type = "Promise<HttpRequestData>")]
+pub fn grant_request(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+) -> Promise {
+    match config_from(&settings) {
+        Ok(config) => connection::grant_request(Rc::new(config)),
+        Err(error) => Promise::reject(&error_to_js(&error)),
+    }
+}
+
+/// Reads the token endpoint's answer (the second half of `exchangeCode`, `refreshTokens` and
+/// `requestTokens`); `grant` names the request's grant.
 #[wasm_bindgen(js_name = processTokenResponse, unchecked_return_type = "TokenSet")]
 pub fn process_token_response(
     #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "\"authorization_code\" | \"refresh_token\"")]
-    grant: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "GrantType | \"refresh_token\"")] grant: JsValue,
     #[wasm_bindgen(unchecked_param_type = "HttpResponseData")] response: JsValue,
     #[wasm_bindgen(unchecked_param_type = "number")] requested_at: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] previous: JsValue,
@@ -301,7 +324,86 @@ pub fn refresh_tokens(
     }
 }
 
-/// Test Connection without a prepared connection; invalid settings are a result too. Never rejects.
+/// Obtains tokens with the connection's unattended grant (client credentials, JWT bearer, password).
+/// Rejects with a `ConnectionError`: `interactive_grant` for the authorization-code grant, which
+/// needs Generate, and for invalid settings.
+#[wasm_bindgen(js_name = requestTokens, unchecked_return_type = "Promise<TokenSet>")]
+pub fn request_tokens(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ConnectionOptions")] options: JsValue,
+) -> Promise {
+    match config_from(&settings).and_then(|config| Ok((config, client_from(&options)?))) {
+        Ok((config, client)) => connection::request_tokens(Rc::new(config), client),
+        Err(error) => Promise::reject(&error_to_js(&error)),
+    }
+}
+
+/// New tokens for due ones, whatever the grant needs: a refresh while the refresh token lives, else
+/// the unattended grant again; `reauthorization_required` for the authorization-code grant without
+/// a live refresh token. Rejects with a `ConnectionError`, also for invalid settings.
+#[wasm_bindgen(js_name = renewTokens, unchecked_return_type = "Promise<TokenSet>")]
+pub fn renew_tokens(
+    #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] tokens: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ConnectionOptions")] options: JsValue,
+) -> Promise {
+    match config_from(&settings).and_then(|config| Ok((config, client_from(&options)?))) {
+        Ok((config, client)) => connection::renew_tokens(Rc::new(config), client, &tokens),
+        Err(error) => Promise::reject(&error_to_js(&error)),
+    }
+}
+
+/// A new JWT signing key (WebCrypto; RSA 2,048 bits for RS256, P-256 for ES256) with a self-signed
+/// certificate for an instance's JWT verifier map and a JWK for a JWKS document; its key id is the
+/// RFC 7638 thumbprint. Rejects with a `ConnectionError`.
+#[wasm_bindgen(js_name = generateSigningKey, unchecked_return_type = "Promise<SigningKeyPair>")]
+pub fn generate_signing_key(
+    #[wasm_bindgen(unchecked_optional_param_type = "SigningKeyOptions")] options: JsValue,
+) -> Promise {
+    let options = match json_text(&options, "options")
+        .and_then(|text| crate::jwt::key_tools::GenerateKeyOptions::from_json(&text))
+    {
+        Ok(options) => options,
+        Err(error) => return Promise::reject(&error_to_js(&error)),
+    };
+    wasm_bindgen_futures::future_to_promise(async move {
+        crate::jwt::key_tools::generate_signing_key(
+            &webcrypto::WebCryptoSigner,
+            &options,
+            boundary::now(),
+        )
+        .await
+        .map(|pair| to_js(&pair))
+        .map_err(|error| error_to_js(&error))
+    })
+}
+
+/// The public JWK (and key id) of a PKCS#8 PEM private key, for a JWKS document. Rejects with a
+/// `ConnectionError`.
+#[wasm_bindgen(js_name = publicSigningKey, unchecked_return_type = "Promise<PublicSigningKey>")]
+pub fn public_signing_key(
+    #[wasm_bindgen(unchecked_param_type = "string")] private_key: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "SigningKeyOptions")] options: JsValue,
+) -> Promise {
+    let arguments = string_arg(&private_key, "privateKey").and_then(|pem| {
+        let options =
+            crate::jwt::key_tools::PublicKeyOptions::from_json(&json_text(&options, "options")?)?;
+        Ok((pem, options))
+    });
+    let (pem, options) = match arguments {
+        Ok(arguments) => arguments,
+        Err(error) => return Promise::reject(&error_to_js(&error)),
+    };
+    wasm_bindgen_futures::future_to_promise(async move {
+        crate::jwt::key_tools::public_signing_key(&webcrypto::WebCryptoSigner, &pem, options)
+            .await
+            .map(|key| to_js(&key))
+            .map_err(|error| error_to_js(&error))
+    })
+}
+
+/// Test Connection without a prepared connection; invalid settings are a result too. Without tokens,
+/// a connection with an unattended grant first obtains some (not kept). Never rejects.
 #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<TestResult>")]
 pub fn test_connection(
     #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,

@@ -1,14 +1,19 @@
 //! When tokens need attention: the freshness policy shared by the worker and the page.
 //!
-//! An access token is refreshed ahead of its death, when at most 60 s or 10 % of its lifetime remains
-//! (whichever is longer), so that a request never leaves with a token that dies on the way. A refresh
-//! token dies at a fixed time (ServiceNow does not extend it), so the summary says how long it has
-//! left and warns a week ahead, before users meet "re-authorization required".
+//! An access token is renewed ahead of its death, when at most 60 s or 10 % of its lifetime remains
+//! (whichever is longer), so that a request never leaves with a token that dies on the way. What can
+//! renew it depends on the grant that produced it: a live refresh token, or for the unattended grants
+//! (client credentials, JWT bearer, password) the grant itself, so their tokens are `refresh_due` or
+//! `expired`, never `reauthorize`; only a code-grant token without a live refresh token needs a person
+//! again. A refresh token dies at a fixed time (ServiceNow does not extend it), so the summary says
+//! how long it has left and, for the code grant, warns a week ahead, before users meet
+//! "re-authorization required".
 
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
 use crate::error::Error;
+use crate::grant_type::GrantType;
 use crate::json_limits::{Shape, argument};
 use crate::oauth::token::TokenSet;
 use crate::secret::Secret;
@@ -23,11 +28,11 @@ pub const REFRESH_WARNING_MS: u64 = 7 * 86_400_000;
 pub enum TokenStatus {
     /// Usable as it is.
     Fresh,
-    /// Usable, but should be refreshed now.
+    /// Usable, but should be renewed now (refreshed, or requested again).
     RefreshDue,
-    /// The access token is dead; a refresh can replace it.
+    /// The access token is dead; a refresh or the unattended grant can replace it.
     Expired,
-    /// The access token is dead (or missing) and cannot be refreshed: Generate again.
+    /// The access token is dead (or missing) and only a person can get a new one: Generate again.
     Reauthorize,
 }
 
@@ -62,6 +67,10 @@ pub struct TokenTimes {
     #[serde(default)]
     #[tsify(type = "string | null")]
     pub refresh_token: Option<Secret>,
+    /// The grant that produced the tokens (default `authorization_code`).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub grant_type: GrantType,
 }
 
 impl TokenTimes {
@@ -80,18 +89,20 @@ impl TokenTimes {
                 issued_at_ms: times.issued_at,
                 expires_at_ms: times.expires_at,
                 refresh_expires_at_ms: times.refresh_expires_at,
+                grant_type: times.grant_type,
             }
         }))
     }
 }
 
-fn can_refresh(tokens: &TokenSet, now_ms: u64) -> bool {
+/// Whether `tokens` hold a refresh token that has not reached its known death.
+pub(crate) fn refresh_token_alive(tokens: &TokenSet, now_ms: u64) -> bool {
     tokens.refresh_token.is_some() && tokens.refresh_expires_at_ms.is_none_or(|at| now_ms < at)
 }
 
 /// Classifies `tokens` at `now_ms`. Tokens without a known expiry count as fresh (a 401 will tell).
 pub fn token_status(tokens: &TokenSet, now_ms: u64) -> TokenStatus {
-    let refreshable = can_refresh(tokens, now_ms);
+    let refreshable = refresh_token_alive(tokens, now_ms) || !tokens.grant_type.is_interactive();
     let Some(expires_at) = tokens.expires_at_ms else {
         return TokenStatus::Fresh;
     };
@@ -117,6 +128,8 @@ pub fn token_status(tokens: &TokenSet, now_ms: u64) -> TokenStatus {
 pub struct TokenSummary {
     /// The status now.
     pub status: TokenStatus,
+    /// The grant that produced the tokens.
+    pub grant_type: GrantType,
     /// When the access token dies, when known.
     #[serde(rename = "expiresAt")]
     pub expires_at_ms: Option<u64>,
@@ -127,7 +140,7 @@ pub struct TokenSummary {
     pub access_expires_in_seconds: Option<i64>,
     /// Whole seconds until the refresh token dies (negative when dead), when known.
     pub refresh_expires_in_seconds: Option<i64>,
-    /// The refresh token dies within a week.
+    /// The refresh token dies within a week and only a person can replace it (code grant).
     pub refresh_expiring_soon: bool,
 }
 
@@ -143,6 +156,7 @@ pub fn token_summary(tokens: &TokenSet, now_ms: u64) -> TokenSummary {
     };
     TokenSummary {
         status: token_status(tokens, now_ms),
+        grant_type: tokens.grant_type,
         expires_at_ms: tokens.expires_at_ms,
         refresh_expires_at_ms: tokens
             .refresh_token
@@ -154,7 +168,8 @@ pub fn token_summary(tokens: &TokenSet, now_ms: u64) -> TokenSummary {
             .as_ref()
             .and(tokens.refresh_expires_at_ms)
             .map(seconds_until),
-        refresh_expiring_soon: tokens.refresh_token.is_some()
+        refresh_expiring_soon: tokens.grant_type.is_interactive()
+            && tokens.refresh_token.is_some()
             && tokens
                 .refresh_expires_at_ms
                 .is_some_and(|at| at.saturating_sub(now_ms) < REFRESH_WARNING_MS),
@@ -176,6 +191,7 @@ mod tests {
             issued_at_ms: T0,
             expires_at_ms: Some(T0 + lifetime_ms),
             refresh_expires_at_ms: Some(T0 + 100 * 86_400_000),
+            grant_type: GrantType::AuthorizationCode,
         }
     }
 
@@ -240,7 +256,7 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&early).unwrap(),
             format!(
-                r#"{{"status":"fresh","expiresAt":{},"refreshExpiresAt":{},"accessExpiresInSeconds":1800,"refreshExpiresInSeconds":8640000,"refreshExpiringSoon":false}}"#,
+                r#"{{"status":"fresh","grantType":"authorization_code","expiresAt":{},"refreshExpiresAt":{},"accessExpiresInSeconds":1800,"refreshExpiresInSeconds":8640000,"refreshExpiringSoon":false}}"#,
                 T0 + 1_800_000,
                 T0 + 100 * 86_400_000
             )
@@ -281,5 +297,59 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn unattended_grants_are_renewed_never_reauthorized() {
+        for grant in [
+            GrantType::ClientCredentials,
+            GrantType::JwtBearer,
+            GrantType::Password,
+        ] {
+            let mut t = tokens(1_800_000);
+            t.grant_type = grant;
+            t.refresh_token = None;
+            t.refresh_expires_at_ms = None;
+            assert_eq!(token_status(&t, T0), TokenStatus::Fresh, "{grant:?}");
+            assert_eq!(token_status(&t, T0 + 1_620_000), TokenStatus::RefreshDue);
+            assert_eq!(token_status(&t, T0 + 1_800_000), TokenStatus::Expired);
+            let summary = token_summary(&t, T0 + 1_800_000);
+            assert_eq!(summary.grant_type, grant);
+            assert!(!summary.refresh_expiring_soon);
+        }
+        // A password-grant token whose refresh token died: the password renews it.
+        let mut password = tokens(1_800_000);
+        password.grant_type = GrantType::Password;
+        password.refresh_expires_at_ms = Some(T0 + 1_000);
+        assert_eq!(
+            token_status(&password, T0 + 1_800_000),
+            TokenStatus::Expired
+        );
+        assert!(!token_summary(&password, T0 + 500).refresh_expiring_soon);
+        // The same for a code-grant token is for a person.
+        password.grant_type = GrantType::AuthorizationCode;
+        assert_eq!(
+            token_status(&password, T0 + 1_800_000),
+            TokenStatus::Reauthorize
+        );
+        assert!(token_summary(&password, T0 + 500).refresh_expiring_soon);
+    }
+
+    #[test]
+    fn token_times_carry_the_grant() {
+        let times = TokenTimes::from_json(
+            r#"{"issuedAt":1,"expiresAt":2,"grantType":"client_credentials"}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(times.grant_type, GrantType::ClientCredentials);
+        assert_eq!(token_status(&times, 2), TokenStatus::Expired);
+        let old = TokenTimes::from_json(r#"{"issuedAt":1,"expiresAt":2}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(old.grant_type, GrantType::AuthorizationCode);
+        assert_eq!(token_status(&old, 2), TokenStatus::Reauthorize);
+        let error = TokenTimes::from_json(r#"{"grantType":"refresh_token"}"#).unwrap_err();
+        assert_eq!(error.code.as_str(), "invalid_type");
     }
 }

@@ -1,5 +1,6 @@
 //! The token endpoint: code exchange (RFC 6749 §4.1.3) and refresh (§6), as request builders, a
-//! response parser and the two orchestrations that join them with one `await` each.
+//! response parser and the two orchestrations that join them with one `await` each. The unattended
+//! grants (`oauth::grants`) build their requests and read their answers with the same pieces.
 //!
 //! Requests are `application/x-www-form-urlencoded` (ServiceNow refuses JSON bodies), with the client
 //! credentials in the body by default or as HTTP Basic with form-urlencoded ID and secret (§2.3.1).
@@ -8,9 +9,9 @@
 //! the old one) and strict where safety needs it (an access token must be there, the type must be
 //! Bearer). ServiceNow's refresh grant returns the same refresh token without extending its life, so
 //! `refresh_expires_at_ms` is set once, at the first issue, from the configured lifetime (default
-//! 100 days) and carried across refreshes. Errors map RFC 6749 §5.2 codes and ServiceNow's
-//! `401 {"error":"server_error","error_description":"access_denied"}` to stable codes; on the refresh
-//! grant, a refusal means the refresh token is dead: `reauthorization_required`.
+//! 100 days) and carried across refreshes. A token set records the grant that produced it (a refresh
+//! keeps it), which decides what renewing it takes. Refusals are read by grant (`oauth::refusal`): on
+//! the refresh grant, a refusal means the refresh token is dead: `reauthorization_required`.
 
 use core::fmt;
 
@@ -18,21 +19,25 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use tsify::Tsify;
 
-use crate::answer::{is_hibernation_page, retry_after_seconds, transport_error};
+use crate::answer::{is_hibernation_page, transport_error};
 use crate::config::{ClientAuthentication, ConnectionConfig, OAuthClient};
 use crate::encoding::base64;
 use crate::error::{Error, ErrorCode, server_text};
 use crate::field::{check_text, has_control_character, required, wrong_type};
+pub use crate::grant_type::Grant;
+use crate::grant_type::GrantType;
 use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use crate::json_limits::{Shape, answer_object, argument};
 use crate::oauth::authorize::{check_code_verifier, check_redirect_uri, not_oauth};
+use crate::oauth::refusal::token_error;
 use crate::secret::{Secret, serialize_exposed, serialize_exposed_option};
 
 /// Tokens and what is known of their lifetimes; times are milliseconds since the Unix epoch.
 ///
 /// Its JSON form (`accessToken`, `refreshToken`, `tokenType`, `scope`, `issuedAt`, `expiresAt`,
-/// `refreshExpiresAt`) is what the JavaScript API returns and what servers store sealed, so it must
-/// read back in every later version.
+/// `refreshExpiresAt`, `grantType`) is what the JavaScript API returns and what servers store sealed,
+/// so it must read back in every later version; a token set stored before `grantType` existed reads
+/// as one of the authorization-code grant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenSet {
@@ -59,6 +64,9 @@ pub struct TokenSet {
     /// refreshes.
     #[serde(rename = "refreshExpiresAt")]
     pub refresh_expires_at_ms: Option<u64>,
+    /// The grant that produced the tokens (a refresh keeps it); `authorization_code` when absent.
+    #[serde(default)]
+    pub grant_type: GrantType,
 }
 
 impl TokenSet {
@@ -126,12 +134,6 @@ struct TokenAnswer {
     scope: Option<String>,
     #[serde(default, deserialize_with = "lenient_seconds")]
     expires_in: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct TokenErrorAnswer {
-    error: Option<String>,
-    error_description: Option<String>,
 }
 
 /// `expires_in` as a number, a numeric string (`"3600"`, as some servers send it) or absent; a
@@ -208,15 +210,6 @@ impl<'de> Visitor<'de> for SecondsVisitor {
     }
 }
 
-/// Which grant an answer belongs to: the same refusal means different things for each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Grant {
-    /// `authorization_code`
-    AuthorizationCode,
-    /// `refresh_token`
-    RefreshToken,
-}
-
 /// Builds the code-exchange request.
 pub fn code_exchange_request(
     config: &ConnectionConfig,
@@ -261,7 +254,8 @@ pub fn refresh_request(
     ))
 }
 
-fn token_request(
+/// A form POST to the token endpoint with `params` and the client's authentication.
+pub(crate) fn token_request(
     config: &ConnectionConfig,
     oauth: &OAuthClient,
     params: &[(&str, &str)],
@@ -300,7 +294,7 @@ fn token_request(
 }
 
 /// Reads a token-endpoint answer. `requested_at_ms` is when the request was sent; `previous` is the
-/// token set being refreshed.
+/// token set being refreshed, whose grant the new set keeps.
 pub fn parse_token_response(
     response: &HttpResponse,
     grant: Grant,
@@ -364,89 +358,11 @@ pub fn parse_token_response(
         issued_at_ms: requested_at_ms,
         expires_at_ms,
         refresh_expires_at_ms,
+        grant_type: grant
+            .grant_type()
+            .or_else(|| previous.map(|p| p.grant_type))
+            .unwrap_or_default(),
     })
-}
-
-/// Maps a non-2xx answer of the token endpoint to a stable error.
-fn token_error(response: &HttpResponse, grant: Grant, now_ms: u64) -> Error {
-    let status = response.status;
-    let body: Option<TokenErrorAnswer> = answer_object(&response.body);
-    let (error, description) = body.map_or((None, None), |b| (b.error, b.error_description));
-    let error = error.as_deref();
-    let description = description.map(|d| server_text(&d));
-    let refresh = grant == Grant::RefreshToken;
-    let (code, message) = match (status, error) {
-        (429, _) => {
-            let error = rate_limited(response, now_ms);
-            return error.with_detail(description);
-        }
-        (500..=599, _) | (_, Some("temporarily_unavailable")) => (
-            ErrorCode::TokenEndpointUnavailable,
-            format!("The token endpoint answered HTTP {status}; the old tokens are kept. Try again later."),
-        ),
-        (_, Some("invalid_client")) => (
-            ErrorCode::InvalidClient,
-            "The instance refused the Client ID or Client Secret (invalid_client).".to_owned(),
-        ),
-        (_, Some("invalid_grant")) | (401, _) | (_, Some("access_denied")) if refresh => (
-            ErrorCode::ReauthorizationRequired,
-            "The refresh token is no longer accepted (expired or revoked): re-authorization required. Generate a new token.".to_owned(),
-        ),
-        (_, Some("invalid_grant")) => (
-            ErrorCode::InvalidGrant,
-            "The authorization code was refused (expired, used, or for another redirect URL). Generate again.".to_owned(),
-        ),
-        (401, _) | (_, Some("access_denied")) => (
-            ErrorCode::AccessDenied,
-            "The instance refused the code exchange (access_denied): check the Client ID, Client Secret and registered redirect URL, then Generate again.".to_owned(),
-        ),
-        (_, Some("invalid_request")) => (
-            ErrorCode::InvalidRequest,
-            "The token endpoint refused the request as malformed (invalid_request).".to_owned(),
-        ),
-        (_, Some("unauthorized_client")) => (
-            ErrorCode::UnauthorizedClient,
-            "This client may not use this grant type (unauthorized_client); check the Application Registry.".to_owned(),
-        ),
-        (_, Some("unsupported_grant_type")) => (
-            ErrorCode::UnsupportedGrantType,
-            "The token endpoint does not support this grant type (unsupported_grant_type).".to_owned(),
-        ),
-        (_, Some("invalid_scope")) => (
-            ErrorCode::InvalidScope,
-            "The requested scope was refused (invalid_scope).".to_owned(),
-        ),
-        (_, Some("server_error")) => (
-            ErrorCode::TokenEndpointUnavailable,
-            format!("The token endpoint reported a server error (HTTP {status}); try again later."),
-        ),
-        _ => (
-            ErrorCode::UnexpectedResponse,
-            format!("The token endpoint answered HTTP {status}, which this client does not understand."),
-        ),
-    };
-    let detail = description.or_else(|| error.map(server_text));
-    let mut mapped = Error::new(code, message)
-        .with_status(status)
-        .with_detail(detail);
-    // A 503 may say when to come back; a retrying caller should wait at least that long.
-    if code == ErrorCode::TokenEndpointUnavailable {
-        mapped.retry_after_seconds = retry_after_seconds(response, now_ms);
-    }
-    mapped
-}
-
-fn rate_limited(response: &HttpResponse, now_ms: u64) -> Error {
-    let retry_after = retry_after_seconds(response, now_ms);
-    let wait = retry_after.map_or_else(|| "later".to_owned(), |s| format!("in {s} s"));
-    Error {
-        retry_after_seconds: retry_after,
-        ..Error::new(
-            ErrorCode::RateLimited,
-            format!("The instance is limiting the rate of requests; try again {wait}."),
-        )
-        .with_status(response.status)
-    }
 }
 
 fn hibernating(status: u16) -> Error {
@@ -505,7 +421,8 @@ pub async fn refresh_tokens<C: HttpClient>(
 }
 
 /// Reads what came back from the token endpoint, answer or transport failure: the second half of
-/// [`exchange_code`] and [`refresh_tokens`], for callers that send requests themselves.
+/// [`exchange_code`], [`refresh_tokens`] and the unattended grants, for callers that send requests
+/// themselves. A refresh without `previous` is taken to be of the connection's own grant.
 pub fn process_token_answer(
     config: &ConnectionConfig,
     grant: Grant,
@@ -514,10 +431,16 @@ pub fn process_token_answer(
     previous: Option<&TokenSet>,
 ) -> Result<TokenSet, Error> {
     let response = answer.map_err(|e| transport_failure(e, config))?;
-    let lifetime = config
-        .oauth()
-        .map_or(0, |o| o.refresh_token_lifetime_seconds);
-    parse_token_response(&response, grant, requested_at_ms, lifetime, previous)
+    let oauth = config.oauth();
+    let lifetime = oauth.map_or(0, |o| o.refresh_token_lifetime_seconds);
+    let mut tokens = parse_token_response(&response, grant, requested_at_ms, lifetime, previous)?;
+    if grant == Grant::RefreshToken
+        && previous.is_none()
+        && let Some(oauth) = oauth
+    {
+        tokens.grant_type = oauth.grant.grant_type();
+    }
+    Ok(tokens)
 }
 
 #[cfg(test)]
@@ -722,7 +645,7 @@ mod tests {
         assert_eq!(
             text,
             format!(
-                r#"{{"accessToken":"AT1","refreshToken":"RT1","tokenType":"Bearer","scope":"useraccount","issuedAt":{NOW},"expiresAt":{},"refreshExpiresAt":{}}}"#,
+                r#"{{"accessToken":"AT1","refreshToken":"RT1","tokenType":"Bearer","scope":"useraccount","issuedAt":{NOW},"expiresAt":{},"refreshExpiresAt":{},"grantType":"authorization_code"}}"#,
                 NOW + 1_799_000,
                 NOW + 3_600_000
             )

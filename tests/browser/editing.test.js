@@ -253,11 +253,11 @@ test("a Test Connection result is marked out of date by an edit, and current aga
     const stale = page.locator("#test-result-stale");
     assert.ok(await stale.isHidden());
 
-    await page.getByLabel("User Name").fill("admin");
+    await page.getByRole("textbox", { name: "User Name" }).fill("admin");
     await stale.getByText("Out of date: the settings were changed after this test.").waitFor();
     assert.equal(await page.locator("#test-result").getAttribute("data-stale"), "true");
     await screenshot(page, "editing-6-test-result-out-of-date");
-    await page.getByLabel("User Name").fill("itil.user");
+    await page.getByRole("textbox", { name: "User Name" }).fill("itil.user");
     await stale.waitFor({ state: "hidden" });
     // Renaming does not change what was tested.
     await page.getByLabel("Name", { exact: true }).fill("Basic ITIL, renamed but unsaved");

@@ -187,7 +187,7 @@ test("creating never overwrites: a taken Connection ID is refused by the worker 
     await page.getByLabel("Connection ID").fill("basic-demo");
     await page.getByLabel("Base URL").fill(`${standin.url}/api/now`);
     await page.getByRole("radio", { name: "Basic" }).check();
-    await page.getByLabel("User Name").fill("admin");
+    await page.getByRole("textbox", { name: "User Name" }).fill("admin");
     await page.getByRole("button", { name: "Click to Set" }).first().click();
     await page.getByRole("textbox", { name: "Password" }).fill("FAKE-typed-but-never-stored");
     await page.getByRole("button", { name: "Save" }).click();

@@ -29,7 +29,7 @@ async function fillBasic(page, { name, baseUrl, username, password }) {
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Base URL").fill(baseUrl);
   await page.getByRole("radio", { name: "Basic" }).check();
-  await page.getByLabel("User Name").fill(username);
+  await page.getByRole("textbox", { name: "User Name" }).fill(username);
   await page.getByRole("button", { name: "Password Click to Set" }).click();
   await page.getByRole("textbox", { name: "Password", exact: true }).fill(password);
 }

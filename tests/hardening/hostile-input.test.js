@@ -1,10 +1,13 @@
-// Hostile input against the worker. Three connections are set up — A and B (OAuth 2.0, each on its
-// own stand-in instance, both authorized, A with one more authorization pending) and C (Basic) — and
+// Hostile input against the worker. Four connections are set up — A and B (OAuth 2.0, each on its
+// own stand-in instance, both authorized, A with one more authorization pending), C (Basic) and D
+// (OAuth 2.0 with the JWT-bearer grant, a private key and a public key set) — and
 // then every case sends something a careless or malicious client might: oversized bodies (declared,
 // chunked, or declared and never sent; forwarded ones against a 64 KB FORWARD_BODY_LIMIT_BYTES), wrong or missing content types, invalid UTF-8, JSON nested
 // 10,000 deep, lone surrogates, unicode, NUL, CR/LF, overlong and dot-segment ids, path traversal and
 // encoded slashes in the forward route, CR/LF in every setting that reaches a header, forged and
-// replayed OAuth state (also another connection's state under a changed prefix), CORS preflights and
+// replayed OAuth state (also another connection's state under a changed prefix), broken and foreign
+// grant settings (grant types, private keys that are not PKCS#8 RSA or P-256 keys, control characters
+// in the JWT members), forged or altered key-set (JWKS) URLs, CORS preflights and
 // requests from foreign origins, wrong admin tokens and methods. Every case must get a 4xx with a JSON
 // error carrying a code (the callback answers its HTML page, whose posted result carries the code),
 // within the time bound, with nothing reaching either instance, and a snapshot of everything stored
@@ -13,6 +16,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:http";
 
@@ -23,9 +27,10 @@ import {
 import { authorizeOverHttp } from "../servicenow-standin/authorize.js";
 import { bounded, rawRequest, rawSocket, snapshot } from "./support/hardening.js";
 import { record } from "../worker/support/transcript.js";
+import { addGrantsClient, grantSettings, rememberPrivateKey, signingKeyPair } from "../worker/support/grants.js";
 
-const IDS = ["conn-a", "conn-b", "conn-c"];
-const [A, B, C] = IDS;
+const IDS = ["conn-a", "conn-b", "conn-c", "conn-d"];
+const [A, B, C, D] = IDS;
 const DEEP = 10_000;
 
 let worker;
@@ -37,6 +42,9 @@ let pending;   // A's callback URL for an authorization not completed yet
 let pendingUrl; // the authorization URL of that authorization
 let settingsA;
 let settingsC;
+let settingsD;
+let jwksPath; // D's key set, as the view gives it
+const signing = signingKeyPair("RS256");
 const keys = {}; // A's live key, a revoked and an expired key of A, B's key
 
 /** A small forwarding limit, so oversized forwarded bodies are cheap to send. */
@@ -51,6 +59,11 @@ before(async () => {
   assert.equal((await worker.putConnection(A, settingsA)).status, 201);
   assert.equal((await worker.putConnection(B, oauthSettings(standinB))).status, 201);
   assert.equal((await worker.putConnection(C, settingsC)).status, 201);
+  await addGrantsClient(standinA, worker, { jwtBearer: { keys: [{ pem: signing.publicKey }] } });
+  settingsD = grantSettings(standinA, "jwt_bearer", { privateKey: signing.privateKey });
+  const createdD = await worker.putConnection(D, settingsD);
+  assert.equal(createdD.status, 201, createdD.text);
+  jwksPath = new URL(createdD.json.jwksUrl).pathname;
   used = (await connect(worker, A, standinA)).location;
   const connectedB = await connect(worker, B, standinB);
   assert.equal(connectedB.page.status, 200);
@@ -151,6 +164,24 @@ function withState(location, state) {
 
 function stateOf(location) {
   return new URL(location).searchParams.get("state");
+}
+
+/** An RSA key as encrypted PKCS#8 (a passphrase the worker could never know). */
+function encryptedKey() {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return rememberPrivateKey(privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "FAKE-passphrase-8c2d" }));
+}
+
+/** An RSA key in the PKCS#1 form (BEGIN RSA PRIVATE KEY), not PKCS#8. */
+function pkcs1Key() {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return rememberPrivateKey(privateKey.export({ type: "pkcs1", format: "pem" }));
+}
+
+/** A PKCS#8 key of a kind the grant does not sign with: Ed25519, or an EC curve other than P-256. */
+function otherCurveKey(kind) {
+  const pair = kind === "ed25519" ? generateKeyPairSync("ed25519") : generateKeyPairSync("ec", { namedCurve: kind });
+  return rememberPrivateKey(pair.privateKey.export({ type: "pkcs8", format: "pem" }));
 }
 
 // ---- the cases: [name, send, expected status, expected code] ----
@@ -364,6 +395,72 @@ const GROUPS = {
       ["revoking A's key", "DELETE", `/api/connections/${A}/keys/${"A".repeat(16)}`], ["A's Reset", "DELETE", `/api/connections/${A}/token`],
       ["A's Generate", "POST", `/api/connections/${A}/oauth/generate`], ["deleting A", "DELETE", `/api/connections/${A}`]]
       .map(([label, method, path]) => [`A's key on ${label}`, () => asKey(path, keys.a, { method }), 401, "unauthorized"]),
+  ],
+
+  "grant settings": [
+    ...[
+      ["grant type as a list", { grantType: ["jwt_bearer"] }],
+      ["grant type as a number", { grantType: 1 }],
+      ["an unknown grant type (implicit)", { grantType: "implicit" }],
+      ["the refresh-token grant as a grant type", { grantType: "refresh_token" }],
+      ["the grant type in upper case", { grantType: "JWT_BEARER" }],
+      ["a grant type with CR/LF", { grantType: "jwt_bearer\r\nX-Injected: 1" }],
+      ["a private key as a number", { privateKey: 12345 }],
+      ["a private key as an object", { privateKey: { pem: signing.privateKey } }],
+      ["a private key that is not PEM", { privateKey: "FAKE-not-a-key-at-all-2d9e" }],
+      ["an encrypted PKCS#8 key", { privateKey: encryptedKey() }],
+      ["a PKCS#1 RSA key", { privateKey: pkcs1Key() }],
+      ["a public key as the private key", { privateKey: signing.publicKey }],
+      ["an Ed25519 key", { privateKey: otherCurveKey("ed25519") }],
+      ["a P-384 key with ES256", { privateKey: otherCurveKey("P-384"), jwtAlgorithm: "ES256" }],
+      ["an RSA key with ES256", { jwtAlgorithm: "ES256" }],
+      ["the none algorithm", { jwtAlgorithm: "none" }],
+      ["HS256", { jwtAlgorithm: "HS256" }],
+      ["a PEM with a NUL", { privateKey: signing.privateKey.replace("\n", "\n\u0000") }],
+      ["a PEM cut in half", { privateKey: signing.privateKey.slice(0, signing.privateKey.length / 2) }],
+      ...["\r\nX-Injected: 1", "\u0000", "\u001b[2J"].flatMap((bad) => [
+        [`a JWT subject with ${JSON.stringify(bad)}`, { jwtSubject: `admin${bad}` }],
+        [`a key id with ${JSON.stringify(bad)}`, { jwtKeyId: `key${bad}` }],
+        [`an audience with ${JSON.stringify(bad)}`, { jwtAudience: `aud${bad}` }],
+      ]),
+      ["a 10,000-character JWT subject", { jwtSubject: "s".repeat(10_000) }],
+      ["a JWT subject as a list", { jwtSubject: ["admin"] }],
+      ["an audience as a number", { jwtAudience: 7 }],
+    ].map(([label, changes]) => [`D with ${label}`, () => worker.putConnection(D, { ...settingsD, ...changes }), 422, "invalid_config"]),
+    ["D with a 70 KB private key", () => sendBytes(`/api/connections/${D}`, "PUT", settingsWith(settingsD, { privateKey: "K".repeat(70 * 1024) })), 413, "body_too_large"],
+    ["D's private key with another instance (must be entered again)", () => worker.putConnection(D, {
+      ...settingsD, privateKey: "", baseUrl: `${standinB.url}/api/now`,
+    }), 422, "invalid_config"],
+    ["D's private key with another token URL (must be entered again)", () => worker.putConnection(D, {
+      ...settingsD, privateKey: "", tokenUrl: "https://evil.example/oauth_token.do",
+    }), 422, "invalid_config"],
+    ["D switched to the password grant without a password", () => worker.putConnection(D, {
+      ...grantSettings(standinA, "password"), password: undefined,
+    }), 422, "invalid_config"],
+    ["Generate of D with a scope", () => worker.admin(`/api/connections/${D}/oauth/generate`, { method: "POST", body: { scope: "useraccount" } }), 400, "not_allowed"],
+  ],
+
+  "key-set (JWKS) URLs": [
+    ...[
+      ["with the tag's last character changed", () => `${jwksPath.slice(0, -1)}${jwksPath.endsWith("A") ? "B" : "A"}`],
+      ["with the tag cut short", () => jwksPath.slice(0, -1)],
+      ["with the tag one character longer", () => `${jwksPath}A`],
+      ["with the tag upper-cased", () => jwksPath.replace(/[^/]+$/, (tag) => tag.toUpperCase())],
+      ["of D under A's id", () => jwksPath.replace(`/${D}/`, `/${A}/`)],
+      ["of D under an unknown id", () => jwksPath.replace(`/${D}/`, "/ghost/")],
+      ["of D with the id upper-cased", () => jwksPath.replace(`/${D}/`, `/${D.toUpperCase()}/`)],
+      ["of D with an encoded id", () => jwksPath.replace(`/${D}/`, "/conn-%64/")],
+      ["of D with a trailing slash", () => `${jwksPath}/`],
+      ["of D with an extra segment", () => `${jwksPath}/keys`],
+      ["of D with a query", () => `${jwksPath.slice(0, -1)}?tag=x`],
+      ["of D with a NUL", () => `${jwksPath}%00`],
+      ["without a tag", () => `/oauth2/jwks/${D}`],
+      ["with a 4,000-character id", () => `/oauth2/jwks/${"a".repeat(4000)}/${"A".repeat(22)}`],
+      ["with a made-up tag for C", () => `/oauth2/jwks/${C}/${"A".repeat(22)}`],
+      ["reaching for the API by dot segments", () => `/oauth2/jwks/..%2F..%2Fapi%2Fconnections/${"A".repeat(22)}`],
+    ].map(([label, path]) => [`a key-set URL ${label}`, () => raw(path()), 404, "not_found"]),
+    ["D's key-set URL with POST", () => raw(jwksPath, { method: "POST", headers: json, body: "{}" }), 405, "method_not_allowed"],
+    ["D's key-set URL with DELETE", () => raw(jwksPath, { method: "DELETE" }), 405, "method_not_allowed"],
   ],
 
   "admin token and methods": [

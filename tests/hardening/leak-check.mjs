@@ -1,10 +1,13 @@
 // The leak check over a whole test run: no secret value may appear in anything a client or a log saw.
 // Reads the secret values — the stand-in seed's passwords and client secrets, and every
 // `*.secrets.jsonl` the harnesses and stand-ins wrote (admin tokens, sealing keys, client secrets,
-// access and refresh tokens, authorization codes, PKCE verifiers) — and searches every
+// access and refresh tokens, authorization codes, PKCE verifiers, private keys the tests made, the
+// JWT-bearer assertions and password-grant passwords the stand-ins received) — and searches every
 // `*.transcript.jsonl` (URLs requested, response statuses, headers and bodies, the worker's console
 // lines, errors callers of pkg/ got, URLs the stand-in received) for each of them, also in the forms a
-// leak usually takes: JSON-escaped, URL-encoded, base64, and a seeded user's Basic credentials.
+// leak usually takes: JSON-escaped (once, and twice for a value inside a JSON body, which is how a
+// PEM's line breaks end up in a transcript line), URL-encoded, base64, and a seeded user's Basic
+// credentials.
 // Secrets inside sealed values are ciphertext and cannot match. One exception is by design: an
 // authorization code travels in the `code` parameter of the redirect to /oauth2/callback (RFC 6749
 // §4.1.2; single use, PKCE-bound), so it is allowed in that request's URL and nowhere else.
@@ -99,6 +102,7 @@ function base64(text) {
 function variantsOf(secret, users) {
   const forms = new Map([["plain", secret.value]]);
   forms.set("json-escaped", JSON.stringify(secret.value).slice(1, -1));
+  forms.set("json-escaped-twice", JSON.stringify(JSON.stringify(secret.value).slice(1, -1)).slice(1, -1));
   forms.set("url-encoded", encodeURIComponent(secret.value));
   forms.set("form-encoded", new URLSearchParams({ x: secret.value }).toString().slice(2));
   forms.set("base64", base64(secret.value).replace(/=+$/, ""));

@@ -1,13 +1,14 @@
 // The leak check can fail: secrets planted in a scratch transcript directory — a token in a response
 // body, a seeded password in a worker log line, Basic credentials in a header, a URL-encoded client
 // secret in a URL, an authorization code anywhere but its callback URL, an access key in a listing,
-// a key's stored hash in a log line — are each reported with file and line, and the report never repeats the secret. A clean directory passes, and an empty one fails
+// a key's stored hash in a log line, a private key (PEM) inside a JSON answer, a JWT assertion in a
+// log line — are each reported with file and line, and the report never repeats the secret. A clean directory passes, and an empty one fails
 // (a check that saw nothing proves nothing).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -47,12 +48,17 @@ test("planted secrets are reported with file and line, never with their value", 
   const code = randomBytes(32).toString("base64url");
   const accessKey = `snck_conn-a.${randomBytes(12).toString("base64url")}.${randomBytes(32).toString("base64url")}.${randomBytes(16).toString("base64url")}`;
   const keyHash = createHash("sha256").update(accessKey).digest("hex");
+  const privateKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" });
+  const assertion = [{ alg: "ES256" }, { sub: "admin", jti: randomBytes(16).toString("hex") }]
+    .map((part) => Buffer.from(JSON.stringify(part)).toString("base64url")).join(".") + `.${randomBytes(64).toString("base64url")}`;
   await withScratch(async (dir) => {
     await writeFile(path.join(dir, "planted.secrets.jsonl"), lines([
       { kind: "access_token", value: accessToken },
       { kind: "authorization_code", value: code },
       { kind: "access_key", value: accessKey },
       { kind: "access_key_hash", value: keyHash },
+      { kind: "private_key", value: privateKey },
+      { kind: "assertion", value: assertion },
     ]));
     await writeFile(path.join(dir, "planted.transcript.jsonl"), lines([
       { kind: "request", source: "client", text: "GET http://127.0.0.1:1/api/connections" },
@@ -64,6 +70,8 @@ test("planted secrets are reported with file and line, never with their value", 
       { kind: "response", source: "GET /oauth2/callback", text: `200 <p>${code}</p>` },
       { kind: "response", source: "GET /api/connections/conn-a/keys", text: `200 content-type: application/json\n{"keys":[{"key":"${accessKey}"}]}` },
       { kind: "worker-log", source: "workerd stdout", text: `{"event":"api","hash":"${keyHash}"}` },
+      { kind: "response", source: "GET /z", text: `200 content-type: application/json\n${JSON.stringify({ privateKey })}` },
+      { kind: "worker-log", source: "workerd stderr", text: `token request: assertion=${assertion}` },
     ]));
     const { code: status, output } = await runCheck(dir);
     assert.equal(status, 1, output);
@@ -74,9 +82,11 @@ test("planted secrets are reported with file and line, never with their value", 
     assert.match(output, /planted\.transcript\.jsonl:7: authorization_code \(plain, .*\) in a response record/);
     assert.match(output, /planted\.transcript\.jsonl:8: access_key \(plain, .*\) in a response record/);
     assert.match(output, /planted\.transcript\.jsonl:9: access_key_hash \(plain, .*\) in a worker-log record/);
+    assert.match(output, /planted\.transcript\.jsonl:10: private_key \(json-escaped-twice, .*\) in a response record/);
+    assert.match(output, /planted\.transcript\.jsonl:11: assertion \(plain, .*\) in a worker-log record/);
     assert.doesNotMatch(output, /planted\.transcript\.jsonl:6:/, "the code in its own callback URL is allowed");
     assert.doesNotMatch(output, /planted\.transcript\.jsonl:1:/);
-    for (const secret of [accessToken, code, admin.password, clientSecret, accessKey, keyHash]) {
+    for (const secret of [accessToken, code, admin.password, clientSecret, accessKey, keyHash, privateKey.split("\n")[1], assertion]) {
       assert.ok(!output.includes(secret), "the report does not repeat a secret");
     }
   });

@@ -8,13 +8,15 @@
 // works. Also with many requests waiting on the interrupted refresh. And a reset right after the
 // first write of any change that touches several records (moving to another instance, Reset, marking
 // re-authorization): the records are all of the change or none of it, never a new instance next to
-// the old instance's tokens.
+// the old instance's tokens. The same for the first token of a client-credentials connection, obtained
+// on use: no token at all, or a whole one, and the next request obtains one.
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 
 import { authorize, basicSettings, connect, oauthSettings, postedMessage, workerSuite } from "../worker/support/harness.js";
 import { assertConsistent, assertError, bounded, connectedAndExpired, storedTokenRecords } from "./support/hardening.js";
+import { addGrantsClient, grantSettings } from "../worker/support/grants.js";
 
 let worker;
 let standin;
@@ -128,6 +130,30 @@ describe("state lost between the refresh answer and storing it", () => {
       // The state was used up either way; a new Generate works.
       const again = await connect(worker, id, standin);
       assert.equal(again.page.status, 200, again.page.text);
+      assertConsistent(await worker.storedTokens(id), (await storedTokenRecords(worker, id)).tokenState);
+    });
+  }
+});
+
+describe("state lost between an unattended grant's first token and storing it", () => {
+  for (const { mode, what, code } of MODES) {
+    test(`client credentials on first use: ${what}`, async () => {
+      standin.configure({ clientCredentialsEnabled: true });
+      await addGrantsClient(standin, worker);
+      counter += 1;
+      const id = `lost-${counter}`;
+      assert.equal((await worker.putConnection(id, grantSettings(standin, "client_credentials"))).status, 201);
+      await worker.hook("storage-fault", { id, mode });
+      standin.resetCounters();
+      const failed = await bounded(() => ROUTES.forward(id));
+      assertError(failed, 503, code);
+      assert.equal(standin.counters().token.byGrantTypeAndOutcome.client_credentials?.ok, 1, "the instance did issue a token");
+      assert.equal(standin.counters().api.total, 0, "no unstored token was used");
+      const after = await storedTokenRecords(worker, id);
+      if (after.tokens !== null) assertConsistent(await worker.storedTokens(id), after.tokenState);
+      else assert.equal(after.tokenState, null, "no token, and no state claiming one");
+      const next = await bounded(() => ROUTES.forward(id));
+      assert.equal(next.status, 200, next.text);
       assertConsistent(await worker.storedTokens(id), (await storedTokenRecords(worker, id)).tokenState);
     });
   }

@@ -57,6 +57,7 @@ test("validateConfig normalises and fills the OAuth defaults", () => {
     tokenUrl: "https://dev8954.service-now.com/oauth_token.do",
     clientAuthentication: "client_secret_post",
     refreshTokenLifetimeSeconds: 8640000,
+    grantType: "authorization_code",
   });
   assert.ok(!JSON.stringify(result).includes("FAKE-secret"), "secrets are not returned");
 });

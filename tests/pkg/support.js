@@ -16,8 +16,8 @@ startTranscript();
 
 /** What a caller of pkg/ sees of an error, as it would show or log it. */
 export function recordError(error) {
-  const { name, code, field, status, message, detail, errors } = error ?? {};
-  record("error", "pkg", JSON.stringify({ name, code, field, status, message, detail, errors, text: String(error) }));
+  const { name, code, field, status, message, detail, hint, errors } = error ?? {};
+  record("error", "pkg", JSON.stringify({ name, code, field, status, message, detail, hint, errors, text: String(error) }));
 }
 
 export { pkg, startStandin, authorizeOverHttp };

@@ -13,14 +13,19 @@ import init, {
   errorCodes,
   exchangeCode,
   fieldCodes,
+  generateSigningKey,
+  grantRequest,
   initSync,
   isHibernationPage,
   issuerMatches,
   parseCallback,
   processTestResponse,
   processTokenResponse,
+  publicSigningKey,
   refreshRequest,
   refreshTokens,
+  renewTokens,
+  requestTokens,
   restApiUrl,
   testCodes,
   testConnection,
@@ -42,9 +47,16 @@ import type {
   ErrorCode,
   FieldError,
   FieldErrorCode,
+  GrantType,
   HttpRequestData,
   HttpResponseData,
+  JwtAlgorithm,
   NormalizedConfig,
+  NormalizedGrant,
+  PublicJwk,
+  PublicSigningKey,
+  SigningKeyOptions,
+  SigningKeyPair,
   TestCode,
   TestConnectionStart,
   TestResult,
@@ -187,4 +199,68 @@ export function sealing(key: string, previous: string[]): string {
   const opened: string = keyring.unseal("conn:clientSecret", sealed);
   keyring.free();
   return `${current}${id}${opened}`;
+}
+
+// @ts-expect-error: the grant type is a closed set
+export const wrongGrant: ConnectionSettings = { ...settings, grantType: "refresh_token" };
+
+export async function grants(fetchImpl: ConnectionOptions["fetch"]): Promise<string[]> {
+  const options: ConnectionOptions = fetchImpl ? { fetch: fetchImpl } : {};
+  const keyOptions: SigningKeyOptions = { algorithm: "ES256", subject: "integration", validityDays: 90 };
+  const pair: SigningKeyPair = await generateSigningKey(keyOptions);
+  const jwk: PublicJwk = pair.jwk;
+  const algorithm: JwtAlgorithm = jwk.alg;
+  const curve: "P-256" | undefined = jwk.kty === "EC" ? jwk.crv : undefined;
+  const modulus: string | undefined = jwk.kty === "RSA" ? jwk.n : undefined;
+  const published: PublicSigningKey = await publicSigningKey(pair.privateKey, { keyId: "rotation-2" });
+  const jwt: ConnectionSettings = {
+    ...settings,
+    grantType: "jwt_bearer",
+    privateKey: pair.privateKey,
+    jwtSubject: "svc.integration@example.com",
+    jwtAlgorithm: algorithm,
+    jwtKeyId: pair.keyId,
+    jwtAudience: "token_endpoint",
+  };
+  const grantType: GrantType = "client_credentials";
+  const tokens: TokenSet = await requestTokens({ ...settings, grantType }, options);
+  const produced: GrantType | undefined = tokens.grantType;
+  const renewed: TokenSet = await renewTokens(jwt, tokens, options);
+  const fromNothing: TokenSet = await renewTokens({ ...settings, grantType: "password", username: "u", password: "p" }, null);
+  const request: HttpRequestData = await grantRequest(jwt);
+  const processed: TokenSet = processTokenResponse(jwt, "jwt_bearer", { status: 200, headers: {}, body: "{}" }, Date.now());
+  const connection = new Connection(jwt, options);
+  const prepared: TokenSet = await connection.requestTokens();
+  const again: TokenSet = await connection.renewTokens(prepared);
+  const half: HttpRequestData = await connection.grantRequest();
+  const config: NormalizedConfig = connection.config;
+  let subject = "";
+  if (config.authType === "oauth2") {
+    const grant: NormalizedGrant = config;
+    if (grant.grantType === "jwt_bearer") subject = grant.jwtSubject;
+    else if (grant.grantType === "password") subject = grant.username;
+  }
+  const times: TokenTimes = { issuedAt: 1, expiresAt: 2, refreshExpiresAt: null, grantType: "jwt_bearer" };
+  const summary: TokenSummary = tokenSummary(times);
+  const summaryGrant: GrantType = summary.grantType;
+  const stored: ValidateOptions = { storedSecrets: ["privateKey", "clientSecret"] };
+  const error = {} as ConnectionError;
+  const hint: string | undefined = error.hint;
+  const newCodes: ErrorCode[] = [
+    errorCodes.interactive_grant,
+    errorCodes.client_credentials_disabled,
+    errorCodes.application_user_missing,
+    errorCodes.assertion_refused,
+    errorCodes.unknown_subject,
+    errorCodes.password_refused,
+    errorCodes.signing_failed,
+    fieldCodes.invalid_private_key,
+    fieldCodes.key_algorithm_mismatch,
+    fieldCodes.invalid_grant_type,
+    fieldCodes.invalid_jwt_algorithm,
+  ];
+  // @ts-expect-error: only RS256 and ES256
+  const hs256: JwtAlgorithm = "HS256";
+  void [produced, renewed, fromNothing, request, processed, again, half, stored, validateConfig(jwt, stored), hs256];
+  return [published.keyId, pair.certificate, curve ?? "", modulus ?? "", subject, summaryGrant, hint ?? "", ...newCodes];
 }

@@ -1,6 +1,7 @@
 // `./scripts/dev.sh`, the local run, as a person starts it with its output redirected to a file: it
 // builds, starts the stand-in and `wrangler dev` on free 127.0.0.1 ports with state in temp folders,
-// and prints where the admin token and the demo access key are — never the values — each in a file
+// creates its demo connections (the JWT-bearer one with a token the stand-in issued after reading the
+// key from the worker's JWKS URL), and prints where the admin token and the demo access key are — never the values — each in a file
 // only its owner can read. Both work, the key only as far as its scope, and the README's curl example
 // runs as written against this local run. Stopped with SIGINT by pid; the script stops what it started.
 
@@ -57,7 +58,11 @@ test("dev.sh puts the admin token and a demo key in 0600 files and prints only w
 
     const listed = await fetch(`http://127.0.0.1:${workerPort}/api/connections`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(listed.status, 200);
-    assert.deepEqual((await listed.json()).connections.map((c) => c.id), ["demo-basic", "demo-oauth"]);
+    const { connections } = await listed.json();
+    assert.deepEqual(connections.map((c) => c.id), ["demo-basic", "demo-jwt", "demo-oauth"]);
+    // The JWT-bearer demo got its token without a person, the stand-in reading its key from the worker.
+    const jwt = connections.find((c) => c.id === "demo-jwt");
+    assert.deepEqual([jwt.grantType, jwt.token.status, jwt.token.subject], ["jwt_bearer", "fresh", "admin"]);
 
     const keyFile = path.join(stateDir, "dev-demo-key");
     const key = readFileSync(keyFile, "utf8").trim();

@@ -1,12 +1,14 @@
 // One Durable Object per connection (named by the connection id): the RPC surface the router calls
 // after its own checks (route, origin, credentials, id, sealing key, body). It composes the parts —
 // store.js (records, sealing, transactions), settings.js (save and view), authorization.js (Generate
-// and the callback), token-keeper.js and token-records.js (refresh and token changes), forwarding.js
+// and the callback), token-keeper.js and token-records.js (renewal and token changes), signing-keys.js
+// (a JWT-bearer connection's public keys), forwarding.js
 // (what the worker needs to send a request), testing.js and last-test.js (Test Connection and the
 // record of the last one), keys.js (access keys), audit.js (the audit trail), publication.js (the
 // registry's summary) — and turns their errors into the worker's JSON answers. `who` is the caller as
 // the router found it: `{kind: "admin"}`, or `{kind: "key", keyId, hash}` for an access key, which is
-// checked here before anything else. Durable Objects run one instance per name, so this object is the
+// checked here before anything else; the audit trail names the worker itself (`{kind: "worker"}`) for
+// what it does on its own, such as requesting a token of an unattended grant on first use. Durable Objects run one instance per name, so this object is the
 // single place where a connection's tokens change, which is what makes single-flight refresh possible.
 
 import { DurableObject } from "cloudflare:workers";
@@ -15,18 +17,23 @@ import { issueKey } from "../access-keys.js";
 import { insecureLoopbackAllowed, keyring } from "../environment.js";
 import { Code, HttpError } from "../errors.js";
 import { emptyResponse, errorResponse, jsonResponse, statusOf } from "../http.js";
+import { jwksUrl } from "../jwks-url.js";
 import { AuditTrail } from "./audit.js";
 import { AuthorizationFlow } from "./authorization.js";
 import { ForwardGrants } from "./forwarding.js";
 import { AccessKeys } from "./keys.js";
 import { OpenedConnection } from "./opened.js";
 import { RegistryPublication } from "./publication.js";
-import { saveSettings, viewOf } from "./settings.js";
+import { grantTypeOf, isInteractive, saveSettings, viewOf } from "./settings.js";
+import { jwksOf, retirePreviousKey } from "./signing-keys.js";
 import { recordLastTest } from "./last-test.js";
 import { ConnectionStore } from "./store.js";
 import { testStoredSettings, testTypedSettings } from "./testing.js";
 import { TokenKeeper } from "./token-keeper.js";
 import { clearTokens, markReauthorizationRequired, storeRefreshedTokens } from "./token-records.js";
+import { readTokenUser, recordTokenUser } from "./token-user.js";
+
+const WORKER = Object.freeze({ kind: "worker" });
 
 export class ConnectionObject extends DurableObject {
   #parts = null;
@@ -40,15 +47,30 @@ export class ConnectionObject extends DurableObject {
     const allowInsecureLoopback = insecureLoopbackAllowed(this.env);
     const opened = new OpenedConnection(store, allowInsecureLoopback);
     const publication = new RegistryPublication(this.env, store);
+    const audit = new AuditTrail(store);
     const keeper = new TokenKeeper({
       load: () => opened.load(),
-      storeRefreshed: async (tokens, generation) => {
+      storeRenewed: async (tokens, { connection, grantType, generation, timeoutMs }, { granted, replace }) => {
         await storeRefreshedTokens(store, tokens, generation);
+        // A token issued for an assertion of the current key ends a key rotation.
+        if (grantType === "jwt_bearer") await retirePreviousKey(store);
         await publication.publish();
+        if (!granted) return;
+        // Which user the token acts as: Generate waits for it (its answer shows the user); a token
+        // obtained for a request does not hold that request, or those waiting with it, any longer.
+        const user = readTokenUser(connection, tokens, timeoutMs)
+          .then(async (found) => {
+            if (await recordTokenUser(store, generation, found)) await publication.publish();
+          })
+          .catch((error) => console.error(JSON.stringify({ event: "token_user_failed", connection: id, name: error?.name })));
+        if (replace) await user;
+        else audit.record("admin", { who: WORKER, event: "token_obtained", grantType, status: 200, code: Code.OK });
       },
-      markReauthorizationRequired: async (reason, generation) => {
+      markReauthorizationRequired: async (reason, generation, code) => {
         if (!(await markReauthorizationRequired(store, reason, generation))) return;
         console.warn(JSON.stringify({ event: "reauthorization_required", connection: id }));
+        const grantType = grantTypeOf((await store.config())?.settings ?? {});
+        await audit.recordNow("admin", { who: WORKER, event: "token_refused", grantType, status: 409, code });
         await publication.publish();
       },
     });
@@ -61,7 +83,7 @@ export class ConnectionObject extends DurableObject {
       authorization: new AuthorizationFlow(store, opened, this.env),
       grants: new ForwardGrants(store, opened, keeper),
       keys: new AccessKeys(store, () => issueKey(this.env, id)),
-      audit: new AuditTrail(store),
+      audit,
     };
     return this.#parts;
   }
@@ -81,8 +103,13 @@ export class ConnectionObject extends DurableObject {
     }
   }
 
-  #view(parts, config, context) {
-    return viewOf(parts.store, config, { callbackUrl: context.callbackUrl, allowInsecureLoopback: parts.allowInsecureLoopback });
+  async #view(parts, config, context) {
+    const jwks = grantTypeOf(config.settings) === "jwt_bearer" && context.publicOrigin
+      ? await jwksUrl(this.env, context.publicOrigin, config.id)
+      : null;
+    return viewOf(parts.store, config, {
+      callbackUrl: context.callbackUrl, jwksUrl: jwks, allowInsecureLoopback: parts.allowInsecureLoopback,
+    });
   }
 
   // ---- RPC methods (called by the router) ----
@@ -93,11 +120,14 @@ export class ConnectionObject extends DurableObject {
 
   save(id, body, context) {
     return this.#answer(id, async (parts) => {
-      const { config, created } = await saveSettings(parts.store, {
+      const { config, created, keyChange } = await saveSettings(parts.store, {
         id, body, createOnly: context.createOnly === true, allowInsecureLoopback: parts.allowInsecureLoopback,
       });
       await parts.publication.publish();
       await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: created ? "created" : "settings_changed", status: created ? 201 : 200 });
+      if (keyChange) {
+        await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "signing_key_changed", status: created ? 201 : 200, signingKey: keyChange });
+      }
       return jsonResponse(created ? 201 : 200, await this.#view(parts, config, context));
     });
   }
@@ -121,12 +151,37 @@ export class ConnectionObject extends DurableObject {
     });
   }
 
+  /**
+   * Generate: for the authorization-code grant the authorization URL (authorization.js); for an
+   * unattended grant a new token from the instance at once, answered with the token's view.
+   */
   generate(id, options, context) {
     return this.#answer(id, async (parts) => {
+      const config = await parts.store.requireConfig();
+      if (config.settings.authType === "oauth2" && !isInteractive(config.settings)) {
+        return this.#obtain(parts, config, options, context);
+      }
       const generated = await parts.authorization.generate(options, context);
-      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "generate", status: 200 });
-      return jsonResponse(200, generated);
+      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "generate", grantType: "authorization_code", status: 200 });
+      return jsonResponse(200, { grantType: "authorization_code", ...generated });
     });
+  }
+
+  /** Generate of an unattended grant: `{grantType, obtained: true, token}` or the error the instance caused. */
+  async #obtain(parts, config, options, context) {
+    const grantType = grantTypeOf(config.settings);
+    if (options.scope !== undefined) {
+      throw new HttpError(400, Code.NOT_ALLOWED, "scope is only an option of Generate for the authorization-code grant.", { field: "scope" });
+    }
+    try {
+      await parts.keeper.renew({ replace: true });
+    } catch (error) {
+      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "generate", grantType, status: statusOf(error), code: error?.code ?? Code.INTERNAL_ERROR });
+      throw error;
+    }
+    await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "generate", grantType, status: 200, code: Code.OK });
+    const view = await this.#view(parts, await parts.store.requireConfig(), context);
+    return jsonResponse(200, { grantType, obtained: true, token: view.token });
   }
 
   /**
@@ -232,6 +287,14 @@ export class ConnectionObject extends DurableObject {
 
   auditPage(id, query) {
     return this.#answer(id, async (parts) => jsonResponse(200, await parts.audit.page(query.log, query)));
+  }
+
+  /** The key set (JWKS) of a JWT-bearer connection, for its public URL; 404 for any other connection. */
+  jwks(id) {
+    return this.#answer(id, async (parts) => jsonResponse(200, await jwksOf(parts.store), {
+      "content-type": "application/jwk-set+json",
+      "cache-control": "no-cache",
+    }));
   }
 
   /** The Authorization for the one retry after a 401, or the error answer (409 when the connection changed). */

@@ -4,14 +4,17 @@
 // secrets and validating settings on every request would cost more than the rest of the request, so
 // the opened values are kept in memory, keyed by the stored (sealed) values they came from: the object
 // is the only writer of its storage, so the copies cannot go stale, and a new sealed value (a save, a
-// refresh, a re-seal under a rotated key) is opened the next time it is read.
+// refresh, a re-seal under a rotated key) is opened the next time it is read. A JWT-bearer connection
+// without a key id of its own signs with its key's thumbprint as `kid`, the key id its key set
+// (signing-keys.js) lists, so an instance that picks keys by `kid` finds it.
 
 import { Connection, errorCodes } from "../core.js";
 import { Code, HttpError } from "../errors.js";
-import { SECRET_FOR_AUTH_TYPE, secretRecordOf } from "./settings.js";
+import { grantTypeOf, secretFieldsOf } from "./settings.js";
 import { RECORD, SECRET_RECORD } from "./store.js";
 
-const LOADED_RECORDS = [RECORD.CONFIG, SECRET_RECORD.password, SECRET_RECORD.clientSecret, RECORD.TOKENS, RECORD.TOKEN_STATE];
+const SECRET_RECORDS = Object.values(SECRET_RECORD);
+const LOADED_RECORDS = [RECORD.CONFIG, ...SECRET_RECORDS, RECORD.SIGNING_KEYS, RECORD.TOKENS, RECORD.TOKEN_STATE];
 
 export class OpenedConnection {
   #store;
@@ -25,18 +28,20 @@ export class OpenedConnection {
   }
 
   /**
-   * `{config, settings, connection, tokens, tokenState, generation, timeoutMs}`; 404 when there is
-   * no connection, 409 when its stored settings no longer validate in this worker.
+   * `{config, settings, connection, grantType, tokens, tokenState, generation, timeoutMs}`; 404 when
+   * there is no connection, 409 when its stored settings no longer validate in this worker.
+   * `grantType` is null for Basic.
    */
   async load() {
     const values = await this.#store.getMany(LOADED_RECORDS);
     const config = values.get(RECORD.CONFIG);
     if (!config) throw new HttpError(404, Code.CONNECTION_NOT_FOUND, `There is no connection "${this.#store.id}".`);
-    const { settings, connection } = await this.prepare(config, values.get(secretRecordOf(config.settings)) ?? null);
+    const { settings, connection } = await this.prepare(config, values);
     return {
       config,
       settings,
       connection,
+      grantType: grantTypeOf(config.settings),
       tokens: await this.#tokens(values.get(RECORD.TOKENS) ?? null),
       tokenState: values.get(RECORD.TOKEN_STATE) ?? null,
       generation: config.generation,
@@ -45,18 +50,22 @@ export class OpenedConnection {
   }
 
   /**
-   * The settings with the secret opened, and the core's `Connection` for them. `sealedSecret` is the
-   * stored secret when the caller has read it already.
+   * The settings with the secrets opened, and the core's `Connection` for them. `values` holds the
+   * stored secrets and signing keys when the caller has read them already.
    */
-  async prepare(config, sealedSecret) {
-    const record = secretRecordOf(config.settings);
-    const sealed = sealedSecret !== undefined ? sealedSecret : ((await this.#store.get(record)) ?? null);
-    const key = JSON.stringify([config.settings, sealed, this.#allowInsecureLoopback]);
+  async prepare(config, values) {
+    const read = values ?? (await this.#store.getMany([...SECRET_RECORDS, RECORD.SIGNING_KEYS]));
+    const fields = secretFieldsOf(config.settings);
+    const sealed = fields.map((field) => read.get(SECRET_RECORD[field]) ?? null);
+    const keyId = read.get(RECORD.SIGNING_KEYS)?.current?.keyId ?? null;
+    const key = JSON.stringify([config.settings, sealed, keyId, this.#allowInsecureLoopback]);
     if (this.#prepared?.key === key) return this.#prepared;
     const settings = { ...config.settings, allowInsecureLoopback: this.#allowInsecureLoopback };
-    const field = SECRET_FOR_AUTH_TYPE[config.settings.authType];
-    const secret = await this.#store.openRecord(record, field, sealed);
-    if (secret !== null) settings[field] = secret;
+    for (const [index, field] of fields.entries()) {
+      const secret = await this.#store.openRecord(SECRET_RECORD[field], field, sealed[index]);
+      if (secret !== null) settings[field] = secret;
+    }
+    if (grantTypeOf(config.settings) === "jwt_bearer" && !settings.jwtKeyId && keyId) settings.jwtKeyId = keyId;
     let connection;
     try {
       connection = new Connection(settings);

@@ -1,9 +1,10 @@
 // Keeps the registry's summary of this connection (registry.js) in step with its storage: after every
-// change the object sends its id, name, auth type, instance, token state and last test, with a revision that
+// change the object sends its id, name, auth type, grant, instance, token state and last test, with a revision that
 // only grows, so late or out-of-order publishes are ignored there. A failure is logged, not thrown:
 // the change itself is stored, and the next change publishes again.
 
 import { registryStub } from "../registry.js";
+import { grantOfSettings } from "../token-view.js";
 import { RECORD } from "./store.js";
 
 export class RegistryPublication {
@@ -31,6 +32,7 @@ export class RegistryPublication {
         revision: this.#nextRevision(),
         name: config.name,
         authType: config.settings.authType,
+        grant: config.settings.authType === "oauth2" ? grantOfSettings(config.settings) : null,
         baseUrl: config.settings.baseUrl,
         instanceUrl: config.fingerprint.instanceUrl,
         tokenState: records.get(RECORD.TOKEN_STATE) ?? null,

@@ -1,12 +1,14 @@
 // A connection's settings and what a person sees of them: the PUT body checked for what the core does
 // not know about (name, unknown members, the loopback switch), the core's validateConfig on the rest,
 // the rule that a stored secret never goes to another instance or token endpoint, the fingerprint that
-// says which tokens and pending authorizations still belong to the settings, and the masked view
-// (secrets only as `{"set": true}`, token status from the stored, non-secret token times).
+// says which tokens and pending authorizations still belong to the settings, the public half of a
+// JWT-bearer connection's key (signing-keys.js), and the masked view (secrets only as `{"set": true}`,
+// token status from the stored, non-secret token times).
 
 import { errorCodes, fieldCodes, validateConfig } from "../core.js";
 import { Code, HttpError } from "../errors.js";
-import { describeTokens } from "../token-view.js";
+import { describeTokens, grantOfSettings } from "../token-view.js";
+import { afterSave, publicKeyOf, signingKeyView } from "./signing-keys.js";
 import { RECORD, SECRET_RECORD } from "./store.js";
 
 const MAX_NAME_LENGTH = 100;
@@ -14,27 +16,54 @@ const MAX_NAME_LENGTH = 100;
 const SETTINGS_BY_AUTH_TYPE = {
   basic: ["baseUrl", "authType", "timeoutMs", "username"],
   oauth2: [
-    "baseUrl", "authType", "timeoutMs", "clientId", "authorizationUrl", "tokenUrl", "clientAuthentication",
+    "baseUrl", "authType", "timeoutMs", "grantType", "clientId", "authorizationUrl", "tokenUrl", "clientAuthentication",
     "refreshTokenLifetimeSeconds",
   ],
 };
-const SETTING_KEYS = [...new Set([...SETTINGS_BY_AUTH_TYPE.basic, ...SETTINGS_BY_AUTH_TYPE.oauth2])];
-const SECRETS = ["password", "clientSecret"];
+/** The settings each OAuth 2.0 grant adds; those of other grants are not kept. */
+const SETTINGS_BY_GRANT = {
+  authorization_code: [],
+  client_credentials: [],
+  jwt_bearer: ["jwtSubject", "jwtAudience", "jwtKeyId", "jwtAlgorithm"],
+  password: ["username"],
+};
+const SETTING_KEYS = [...new Set([...Object.values(SETTINGS_BY_AUTH_TYPE), ...Object.values(SETTINGS_BY_GRANT)].flat())];
+const SECRETS = ["password", "clientSecret", "privateKey"];
 const BODY_KEYS = new Set(["name", ...SETTING_KEYS, ...SECRETS]);
 
-/** The secret field of each authentication type. */
-export const SECRET_FOR_AUTH_TYPE = Object.freeze({ basic: "password", oauth2: "clientSecret" });
+/** The grant of settings (as entered or normalized): null for Basic, `authorization_code` when not said. */
+export function grantTypeOf(settings) {
+  if (settings.authType !== "oauth2") return null;
+  return settings.grantType ?? "authorization_code";
+}
 
-/** The record holding the secret of a connection with these settings. */
-export function secretRecordOf(settings) {
-  return SECRET_RECORD[SECRET_FOR_AUTH_TYPE[settings.authType]];
+/** Whether tokens of these settings need a person (Generate): only the authorization-code grant's do. */
+export function isInteractive(settings) {
+  return grantTypeOf(settings) === "authorization_code";
+}
+
+/** The secrets settings of this authentication type and grant use. */
+export function secretFieldsOf(settings) {
+  if (settings.authType !== "oauth2") return ["password"];
+  const grant = grantTypeOf(settings);
+  if (grant === "password") return ["clientSecret", "password"];
+  if (grant === "jwt_bearer") return ["clientSecret", "privateKey"];
+  return ["clientSecret"];
+}
+
+function settingKeysOf(settings) {
+  const keys = SETTINGS_BY_AUTH_TYPE[settings.authType] ?? [];
+  return settings.authType === "oauth2" ? [...keys, ...(SETTINGS_BY_GRANT[grantTypeOf(settings)] ?? [])] : keys;
 }
 
 /**
  * Stores the settings of a PUT body (creating the connection, or replacing its settings) and returns
- * `{config, created}`. Secrets are write-only: omitted, null or empty keeps the stored one, unless the
- * instance (or, for the client secret, the token URL) changes. Changing what the tokens belong to
- * clears them, and any change of the fingerprint drops pending authorizations — in the same change.
+ * `{config, created, keyChange}` (`keyChange`: the JWT-bearer key's `{keyId, previousKeyId}` when it
+ * changed). Secrets are write-only: omitted, null or empty keeps the stored one, unless the instance
+ * (or, for a secret sent to the token endpoint, the token URL) changes; secrets the new settings do
+ * not use are deleted. Changing what the tokens belong to clears them, and any change of the
+ * fingerprint drops pending authorizations — in the same change. For an unattended grant, saving
+ * also lifts a "re-authorization required" mark, so the next use asks the instance once more.
  */
 export async function saveSettings(store, { id, body, createOnly, allowInsecureLoopback }) {
   const { name, input, given } = readConnectionBody(body, id);
@@ -51,24 +80,43 @@ export async function saveSettings(store, { id, body, createOnly, allowInsecureL
   const config = {
     id,
     name,
-    settings: pick(input, SETTINGS_BY_AUTH_TYPE[normalized.authType]),
+    settings: pick(input, settingKeysOf(normalized)),
     fingerprint,
     generation: (existing?.generation ?? 0) + (identityChanged ? 1 : 0),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
-  const secretField = SECRET_FOR_AUTH_TYPE[normalized.authType];
-  const otherSecret = secretField === "password" ? "clientSecret" : "password";
+  const used = secretFieldsOf(normalized);
   const put = { [RECORD.CONFIG]: config };
-  if (given[secretField] !== undefined) put[SECRET_RECORD[secretField]] = store.seal(secretField, given[secretField]);
-  const remove = [SECRET_RECORD[otherSecret]];
-  // Tokens belong to the instance, client and token endpoint that issued them.
-  if (identityChanged) remove.push(RECORD.TOKENS, RECORD.TOKEN_STATE);
+  for (const field of used) {
+    if (given[field] !== undefined) put[SECRET_RECORD[field]] = store.seal(field, given[field]);
+  }
+  const remove = SECRETS.filter((field) => !used.includes(field)).map((field) => SECRET_RECORD[field]);
+  let keyChange = null;
+  if (grantTypeOf(normalized) === "jwt_bearer") {
+    const typed = given.privateKey !== undefined;
+    const privateKey = typed ? given.privateKey : store.open("privateKey", await store.get(SECRET_RECORD.privateKey));
+    const before = (await store.get(RECORD.SIGNING_KEYS)) ?? null;
+    const { changed, record } = afterSave(before, await publicKeyOf(privateKey, normalized, typed ? "privateKey" : "jwtAlgorithm"), now);
+    if (changed) {
+      put[RECORD.SIGNING_KEYS] = record;
+      keyChange = { keyId: record.current.keyId, previousKeyId: record.previous?.keyId ?? null };
+    }
+  } else {
+    remove.push(RECORD.SIGNING_KEYS);
+  }
+  // Tokens belong to the instance, client, token endpoint, grant and user that issued them.
+  if (identityChanged) {
+    remove.push(RECORD.TOKENS, RECORD.TOKEN_STATE);
+  } else if (existing && !isInteractive(normalized)
+    && (await store.get(RECORD.TOKEN_STATE))?.state === "reauthorization_required") {
+    remove.push(RECORD.TOKEN_STATE);
+  }
   if (existing && !sameFingerprint(existing.fingerprint, fingerprint)) {
     remove.push(...(await store.pendingAuthorizations()).keys());
   }
   await store.commit({ put, remove });
-  return { config, created: existing === null };
+  return { config, created: existing === null, keyChange };
 }
 
 /**
@@ -111,31 +159,43 @@ async function validateAgainstStored(store, existing, { input, given, allowInsec
   return { normalized: result.config, carried };
 }
 
-/** The view of a connection: settings as entered, secrets masked, resolved values, token status. */
-export async function viewOf(store, config, { callbackUrl, allowInsecureLoopback }) {
+/**
+ * The view of a connection: settings as entered, secrets masked, resolved values, token status, and
+ * for a JWT-bearer connection its key set's URL (`jwksUrl`, made by the caller) and public key.
+ */
+export async function viewOf(store, config, { callbackUrl, jwksUrl, allowInsecureLoopback }) {
   const { settings } = config;
   const authType = settings.authType;
-  const secretField = SECRET_FOR_AUTH_TYPE[authType];
-  const records = await store.getMany([SECRET_RECORD[secretField], RECORD.TOKEN_STATE, RECORD.LAST_TEST]);
-  const secretSet = records.has(SECRET_RECORD[secretField]);
-  const checked = validateConfig(
-    { ...settings, allowInsecureLoopback },
-    { storedSecrets: secretSet ? [secretField] : [] },
-  );
-  const view = { id: config.id, name: config.name, ...settings, [secretField]: { set: secretSet } };
+  const used = secretFieldsOf(settings);
+  const records = await store.getMany([
+    ...used.map((field) => SECRET_RECORD[field]), RECORD.TOKEN_STATE, RECORD.LAST_TEST, RECORD.SIGNING_KEYS,
+  ]);
+  const storedSecrets = used.filter((field) => records.has(SECRET_RECORD[field]));
+  const checked = validateConfig({ ...settings, allowInsecureLoopback }, { storedSecrets });
+  const view = { id: config.id, name: config.name, ...settings };
+  for (const field of used) view[field] = { set: storedSecrets.includes(field) };
   if (checked.ok) {
     const { instanceUrl, apiPath, apiVersion, timeoutMs } = checked.config;
     view.resolved = { instanceUrl, apiPath, apiVersion, timeoutMs };
     if (authType === "oauth2") {
       const { authorizationUrl, tokenUrl, clientAuthentication, refreshTokenLifetimeSeconds } = checked.config;
-      Object.assign(view.resolved, { authorizationUrl, tokenUrl, clientAuthentication, refreshTokenLifetimeSeconds });
+      Object.assign(view.resolved, {
+        authorizationUrl, tokenUrl, clientAuthentication, refreshTokenLifetimeSeconds, grantType: grantTypeOf(checked.config),
+      });
+      for (const key of SETTINGS_BY_GRANT[grantTypeOf(checked.config)] ?? []) {
+        if (checked.config[key] !== undefined) view.resolved[key] = checked.config[key];
+      }
     }
   } else {
     view.configErrors = checked.errors;
   }
   if (authType === "oauth2") {
     view.callbackUrl = callbackUrl;
-    view.token = describeTokens(records.get(RECORD.TOKEN_STATE) ?? null);
+    view.token = describeTokens(records.get(RECORD.TOKEN_STATE) ?? null, Date.now(), grantOfSettings(settings));
+    if (grantTypeOf(settings) === "jwt_bearer") {
+      view.jwksUrl = jwksUrl ?? null;
+      view.signingKey = signingKeyView(records.get(RECORD.SIGNING_KEYS));
+    }
   } else {
     view.token = null;
   }
@@ -145,15 +205,25 @@ export async function viewOf(store, config, { callbackUrl, allowInsecureLoopback
   return view;
 }
 
-/** The normalized facts that decide where secrets and tokens may go. */
+/**
+ * The normalized facts that decide where secrets and tokens may go. The authorization-code grant's
+ * fingerprint is the one earlier builds stored; the unattended grants add the grant and the user the
+ * tokens act as (the JWT subject, the password grant's user name).
+ */
 export function fingerprintOf(normalized) {
-  return {
+  const fingerprint = {
     authType: normalized.authType,
     instanceUrl: normalized.instanceUrl,
     clientId: normalized.clientId ?? null,
     authorizationUrl: normalized.authorizationUrl ?? null,
     tokenUrl: normalized.tokenUrl ?? null,
   };
+  const grantType = grantTypeOf(normalized);
+  if (grantType !== null && grantType !== "authorization_code") {
+    fingerprint.grantType = grantType;
+    fingerprint.subject = grantType === "jwt_bearer" ? normalized.jwtSubject : grantType === "password" ? normalized.username : null;
+  }
+  return fingerprint;
 }
 
 export function sameFingerprint(a, b) {
@@ -208,13 +278,24 @@ function pick(object, keys) {
   return picked;
 }
 
-/** What tokens belong to: the authentication type, instance, client id and token URL. */
+/**
+ * What tokens belong to: the authentication type, instance, client id and token URL, and for the
+ * unattended grants the grant and the user the tokens act as.
+ */
 export function tokenIdentity(fingerprint) {
-  const { authType, instanceUrl, clientId, tokenUrl } = fingerprint;
-  return JSON.stringify([authType, instanceUrl, clientId, tokenUrl]);
+  const { authType, instanceUrl, clientId, tokenUrl, grantType, subject } = fingerprint;
+  const identity = [authType, instanceUrl, clientId, tokenUrl];
+  if (grantType !== undefined) identity.push(grantType, subject ?? null);
+  return JSON.stringify(identity);
 }
 
+/**
+ * Whether a stored secret may be used with the new settings: never on another instance, and a secret
+ * sent to the token endpoint (the client secret, the private key's assertions, the password grant's
+ * password) never to another token URL.
+ */
 function secretCarries(field, previous, next) {
   if (previous.instanceUrl !== next.instanceUrl) return false;
-  return field !== "clientSecret" || previous.tokenUrl === (next.tokenUrl ?? null);
+  const toTokenEndpoint = field !== "password" || next.authType === "oauth2";
+  return !toTokenEndpoint || previous.tokenUrl === (next.tokenUrl ?? null);
 }

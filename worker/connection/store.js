@@ -6,8 +6,10 @@
 // tests plant and use them):
 //
 //   config                     {id, name, settings (non-secret, as entered), fingerprint, generation, createdAt, updatedAt}
-//   secret:password            sealed, associated data "<id>:password"        (Basic)
+//   secret:password            sealed, associated data "<id>:password"        (Basic, OAuth 2.0 password grant)
 //   secret:clientSecret        sealed, associated data "<id>:clientSecret"    (OAuth 2.0)
+//   secret:privateKey          sealed, associated data "<id>:privateKey"      (OAuth 2.0, JWT bearer)
+//   signingKeys                the public half of the private key, and the previous one during a rotation (signing-keys.js)
 //   tokens                     sealed JSON token set, associated data "<id>:tokens"
 //   tokenState                 {state: "active", meta, changedAt, user?} | {state: "reauthorization_required", reason, changedAt}; absent: no token
 //   oauth-state:<sha256(state)>  {verifier (sealed, "<id>:codeVerifier"), redirectUri, fingerprint, openerOrigin?, createdAt, expiresAt, usedAt?}
@@ -26,10 +28,15 @@ export const RECORD = Object.freeze({
   TOKEN_STATE: "tokenState",
   PENDING_PREFIX: "oauth-state:",
   LAST_TEST: "lastTest",
+  SIGNING_KEYS: "signingKeys",
 });
 
 /** The record of each secret field. */
-export const SECRET_RECORD = Object.freeze({ password: "secret:password", clientSecret: "secret:clientSecret" });
+export const SECRET_RECORD = Object.freeze({
+  password: "secret:password",
+  clientSecret: "secret:clientSecret",
+  privateKey: "secret:privateKey",
+});
 
 export class ConnectionStore {
   #storage;

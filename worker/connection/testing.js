@@ -4,14 +4,17 @@
 // after a 401, refreshed once and the test sent again; a failure before anything could be sent (a
 // refresh that failed, re-authorization required) is a TestResult too, classified by the core.
 // Typed settings: checked like a save (settings.js; a stored secret stands in for an omitted one only
-// where a save would keep it), and for OAuth 2.0 the stored access token is used only while it
-// belongs to those settings (same type, instance, client id and token URL) and has not expired. It is
-// never refreshed, cleared or replaced: a token of other settings, an expired one or none at all is
-// `reauthorization_required`, saying to save and Generate. The answer says which kind of test ran
+// where a save would keep it). For the authorization-code grant the stored access token is used only
+// while it belongs to those settings (same type, instance, client id and token URL) and has not
+// expired; it is never refreshed, cleared or replaced: a token of other settings, an expired one or
+// none at all is `reauthorization_required`, saying to save and Generate. An unattended grant needs no
+// person, so a token is requested with the typed settings themselves — which tests their credentials
+// too — used for the test and dropped: it is never stored. The answer says which kind of test ran
 // (`tested`); only a test of the stored settings is the connection's last test (last-test.js).
 
 import { Connection, errorCodes, testCodes, testResultFromError, tokenStatus } from "../core.js";
-import { checkTypedSettings, fingerprintOf, SECRET_FOR_AUTH_TYPE, tokenIdentity } from "./settings.js";
+import { checkTypedSettings, fingerprintOf, grantTypeOf, isInteractive, secretFieldsOf, tokenIdentity } from "./settings.js";
+import { publicKeyOf } from "./signing-keys.js";
 import { RECORD, SECRET_RECORD } from "./store.js";
 import { reauthorizationRequired } from "./token-keeper.js";
 
@@ -45,19 +48,27 @@ async function storedSettingsResult(opened, keeper) {
  */
 export async function testTypedSettings(store, body, { allowInsecureLoopback }) {
   const { input, given, normalized, carried, existing } = await checkTypedSettings(store, { body, allowInsecureLoopback });
-  const field = SECRET_FOR_AUTH_TYPE[normalized.authType];
   const settings = { ...input, allowInsecureLoopback };
-  if (given[field] !== undefined) {
-    settings[field] = given[field];
-  } else if (carried.includes(field)) {
-    // Opened, not re-sealed: a test writes nothing, not even a rotation's re-seal.
-    settings[field] = store.open(field, await store.get(SECRET_RECORD[field]));
+  for (const field of secretFieldsOf(normalized)) {
+    if (given[field] !== undefined) {
+      settings[field] = given[field];
+    } else if (carried.includes(field)) {
+      // Opened, not re-sealed: a test writes nothing, not even a rotation's re-seal.
+      settings[field] = store.open(field, await store.get(SECRET_RECORD[field]));
+    }
+  }
+  if (grantTypeOf(normalized) === "jwt_bearer" && !settings.jwtKeyId) {
+    // Signed as a save would make it sign: with the key's thumbprint as `kid`.
+    const field = given.privateKey !== undefined ? "privateKey" : "jwtAlgorithm";
+    settings.jwtKeyId = (await publicKeyOf(settings.privateKey, normalized, field)).keyId;
   }
   const connection = new Connection(settings);
   try {
     let result;
     if (normalized.authType !== "oauth2") {
       result = await connection.testConnection(null);
+    } else if (!isInteractive(normalized)) {
+      result = await withRequestedTokens(connection);
     } else {
       const usable = await storedTokensFor(store, existing, normalized);
       result = usable.tokens
@@ -68,6 +79,17 @@ export async function testTypedSettings(store, body, { allowInsecureLoopback }) 
   } finally {
     connection.free();
   }
+}
+
+/** The test with a token the unattended grant obtains now and nobody keeps; its refusal is the result. */
+async function withRequestedTokens(connection) {
+  let tokens;
+  try {
+    tokens = await connection.requestTokens();
+  } catch (error) {
+    return failedTestResult(error);
+  }
+  return connection.testConnection(tokens);
 }
 
 /**

@@ -1,5 +1,6 @@
 // The admin routes of connections: the listing (from the registry), and for one connection its view,
-// save, delete, Generate, Reset and Test Connection, each handed to the connection's Durable Object
+// save, delete, Generate (an authorization URL, or for an unattended grant the token itself), Reset
+// and Test Connection, each handed to the connection's Durable Object
 // (connection/object.js) after the route's checks. Answers from the object are copied into a Response
 // of this request, so the API's middleware can add its headers.
 
@@ -12,6 +13,11 @@ import { registryStub } from "../registry.js";
 
 function callbackUrlOf(c) {
   return `${c.get("publicOrigin")}/oauth2/callback`;
+}
+
+/** What a connection's view is built with: the callback URL and the origin of its JWKS URL. */
+function viewContext(c) {
+  return { callbackUrl: callbackUrlOf(c), publicOrigin: c.get("publicOrigin") };
 }
 
 function stubOf(c) {
@@ -31,14 +37,14 @@ export async function listConnections(c) {
 }
 
 export function viewConnection(c) {
-  return answer(stubOf(c).view(c.get("connectionId"), { callbackUrl: callbackUrlOf(c) }));
+  return answer(stubOf(c).view(c.get("connectionId"), viewContext(c)));
 }
 
 export async function saveConnection(c) {
   // `If-None-Match: *` (RFC 9110 §13.1.2): create only; an existing connection is left alone.
   const createOnly = c.req.header("if-none-match")?.trim() === "*";
   const body = await readJsonObject(c.req.raw);
-  return answer(stubOf(c).save(c.get("connectionId"), body, { callbackUrl: callbackUrlOf(c), createOnly }));
+  return answer(stubOf(c).save(c.get("connectionId"), body, { ...viewContext(c), createOnly }));
 }
 
 export function deleteConnection(c) {
@@ -49,11 +55,11 @@ export async function generate(c) {
   const options = await readJsonObject(c.req.raw, { optional: true });
   // The page asking (its Origin passed the origin check) is where the callback page reports back.
   const openerOrigin = c.req.header("origin") ?? null;
-  return answer(stubOf(c).generate(c.get("connectionId"), options, { callbackUrl: callbackUrlOf(c), openerOrigin }));
+  return answer(stubOf(c).generate(c.get("connectionId"), options, { ...viewContext(c), openerOrigin }));
 }
 
 export function resetToken(c) {
-  return answer(stubOf(c).resetToken(c.get("connectionId"), { callbackUrl: callbackUrlOf(c) }));
+  return answer(stubOf(c).resetToken(c.get("connectionId"), viewContext(c)));
 }
 
 /**

@@ -155,6 +155,8 @@ export function assertConsistent(tokens, tokenState) {
     expiresAt: tokens.expiresAt,
     refreshExpiresAt: tokens.refreshExpiresAt,
     hasRefreshToken: Boolean(tokens.refreshToken),
+    // The grant is kept once token sets name it (sets stored by earlier builds do not).
+    ...(tokens.grantType ? { grantType: tokens.grantType } : {}),
   });
 }
 
