@@ -519,6 +519,9 @@ mod tests {
     #[test]
     fn host_names_are_ascii_ldh() {
         assert_eq!(codes("https://bücher.example/", SENDS), ["invalid_host"]);
+        // Capitals beside non-ASCII letters go through the IDNA mapping first.
+        assert_eq!(codes("https://Bücher.EXAMPLE/", SENDS), ["invalid_host"]);
+        assert_eq!(codes("https://BÜCHER.example/", SENDS), ["invalid_host"]);
         assert!(codes("https://xn--bcher-kva.example/", SENDS).is_empty());
         let mut errors = Vec::new();
         check_url(&mut errors, "tokenUrl", "https://bücher.example/", SENDS);

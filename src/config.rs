@@ -602,13 +602,19 @@ pub fn validate(
     let base = match text_field(&mut errors, "baseUrl", input.base_url.as_deref(), MAX_URL_LEN) {
         Text::Valid(value) => check_url(&mut errors, "baseUrl", value, rules).and_then(|url| {
             let Some(path) = api_path(url.path()) else {
-                errors.push(FieldError::new(
-                    "baseUrl",
-                    FieldCode::InvalidApiPath,
+                let message = if url.path() == "/" {
+                    // An instance address alone is the commonest mistake; "/" would read as a path.
+                    "Base URL is missing the REST API path: add /api/now/v2 (or /api/now, /api/now/v1) after the instance, e.g. https://instance.service-now.com/api/now/v2.".to_owned()
+                } else {
                     format!(
                         "Base URL must end with the REST API path /api/now, /api/now/v1 or /api/now/v2 (found \"{}\"), e.g. https://instance.service-now.com/api/now/v2.",
                         url.path()
-                    ),
+                    )
+                };
+                errors.push(FieldError::new(
+                    "baseUrl",
+                    FieldCode::InvalidApiPath,
+                    message,
                 ));
                 return None;
             };
@@ -1194,6 +1200,21 @@ mod tests {
             "{}",
             errors[0].message
         );
+        // Without any path, the message says the path is missing rather than quoting "/".
+        for bare in [
+            "https://a.example",
+            "https://a.example/",
+            "https://A.example:443",
+        ] {
+            let errors = validate(&basic_input(bare), ValidateOptions::default()).unwrap_err();
+            assert_eq!(errors[0].code, FieldCode::InvalidApiPath, "{bare}");
+            assert!(
+                errors[0].message.contains("missing the REST API path")
+                    && !errors[0].message.contains("found"),
+                "{bare}: {}",
+                errors[0].message
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 // The worker's configuration, read from its variables and secrets (wrangler.toml `[vars]`, `wrangler
 // secret put`, or `--var` on `wrangler dev`): ADMIN_TOKEN, SEALING_KEY, SEALING_KEY_PREVIOUS,
-// ALLOWED_ORIGINS, ALLOW_INSECURE_LOOPBACK, PUBLIC_URL and FORWARD_BODY_LIMIT_BYTES. Missing or broken
-// security settings never fall open: they become 503 answers that name the setting, never its value.
+// ALLOWED_ORIGINS, ALLOW_INSECURE_LOOPBACK, ALLOW_PRIVATE_NETWORK, PUBLIC_URL and
+// FORWARD_BODY_LIMIT_BYTES. Missing or broken security settings never fall open: they become 503
+// answers that name the setting, never its value.
 
 import { Keyring } from "./core.js";
 import { Code, HttpError } from "./errors.js";
@@ -53,6 +54,25 @@ export function keyring(env) {
 export function insecureLoopbackAllowed(env) {
   return env.ALLOW_INSECURE_LOOPBACK === "true";
 }
+
+/**
+ * The core's network switches, as this worker's variables set them: ALLOW_INSECURE_LOOPBACK and
+ * ALLOW_PRIVATE_NETWORK (instances at private addresses, for on-premise deployments). Only the exact
+ * string "true" turns one on. They are passed to the core at every call and never read from a
+ * connection's stored settings, so whoever can edit a connection cannot point it at the worker's
+ * own network.
+ */
+export function networkSwitches(env) {
+  return Object.freeze(Object.fromEntries(
+    Object.entries(SWITCH_VARIABLES).map(([setting, variable]) => [setting, env[variable] === "true"]),
+  ));
+}
+
+/** Each network switch of the core, and the worker variable that sets it. */
+export const SWITCH_VARIABLES = Object.freeze({
+  allowInsecureLoopback: "ALLOW_INSECURE_LOOPBACK",
+  allowPrivateNetwork: "ALLOW_PRIVATE_NETWORK",
+});
 
 /** The http(s) origins of ALLOWED_ORIGINS; entries that are not plain origins are ignored. */
 export function allowedOrigins(env) {

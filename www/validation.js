@@ -7,7 +7,7 @@
 // Codes are the core's (fieldCodes), except the worker's own invalid_connection_id.
 
 import { fieldCodes, validateConfig } from "./pkg/servicenow_connection.js";
-import { insecureLoopbackAllowed } from "./worker-info.js";
+import { networkSwitches } from "./worker-info.js";
 
 export const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAME_LENGTH = 100;
@@ -18,7 +18,7 @@ const MAX_NAME_LENGTH = 100;
  * core's shape, including the id and name checks.
  */
 export function validateConnection({ id, name, settings, secrets, storedSecrets, isNew }) {
-  const input = { ...settings, ...secrets, allowInsecureLoopback: insecureLoopbackAllowed() };
+  const input = { ...settings, ...secrets, ...networkSwitches() };
   const result = validateConfig(input, { storedSecrets });
   const errors = [...result.errors];
   if (isNew) {
@@ -49,7 +49,7 @@ export function validateConnection({ id, name, settings, secrets, storedSecrets,
 export function defaultOAuthUrls(baseUrl) {
   if (baseUrl.trim() === "") return null;
   const probe = validateConfig(
-    { baseUrl, authType: "oauth2", clientId: "probe", allowInsecureLoopback: insecureLoopbackAllowed() },
+    { baseUrl, authType: "oauth2", clientId: "probe", ...networkSwitches() },
     { storedSecrets: ["clientSecret"] },
   );
   if (!probe.ok) return null;

@@ -1,6 +1,6 @@
-// What the page knows about the worker serving it, from the listing's `worker` member: whether
-// plain-http loopback instance URLs are accepted (ALLOW_INSECURE_LOOPBACK), so that validation as
-// you type applies the worker's own rule, and the callback URL to register in ServiceNow (PUBLIC_URL
+// What the page knows about the worker serving it, from the listing's `worker` member: its network
+// switches (ALLOW_INSECURE_LOOPBACK for plain-http loopback instance URLs, ALLOW_PRIVATE_NETWORK for
+// instances at private addresses), so that validation as you type applies the worker's own rules, and the callback URL to register in ServiceNow (PUBLIC_URL
 // may differ from the address the page was loaded from). Until the listing has been read, the page's
 // own address is the best guess for both.
 
@@ -11,6 +11,7 @@ export function setWorkerInfo(info) {
   if (info && typeof info === "object") {
     known = {
       allowInsecureLoopback: info.allowInsecureLoopback === true,
+      allowPrivateNetwork: info.allowPrivateNetwork === true,
       callbackUrl: typeof info.callbackUrl === "string" ? info.callbackUrl : null,
     };
   }
@@ -20,9 +21,12 @@ function servedFromLoopback(hostname = location.hostname) {
   return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
-/** Whether the worker accepts http:// instance URLs on loopback hosts. */
-export function insecureLoopbackAllowed() {
-  return known ? known.allowInsecureLoopback : servedFromLoopback();
+/** The core's network switches as the worker sets them, for validateConfig. */
+export function networkSwitches() {
+  return {
+    allowInsecureLoopback: known ? known.allowInsecureLoopback : servedFromLoopback(),
+    allowPrivateNetwork: known ? known.allowPrivateNetwork : false,
+  };
 }
 
 /** The callback URL the worker uses for new connections. */

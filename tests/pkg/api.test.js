@@ -240,6 +240,14 @@ test("helpers for servers: issuer check, error results, hibernation pages, token
   const result = pkg.testResultFromError(refused);
   assert.deepEqual([result.ok, result.code, result.message], [false, "reauthorization_required", "The refresh token is dead."]);
   assert.match(result.hint, /Generate/);
+  // An error's own hint (a refused grant names the property to set) wins over the code's.
+  const ownHint = "Set glide.oauth.inbound.client.credential.grant_type.enabled to true.";
+  const grantRefused = Object.assign(new Error("The instance refused the grant."), {
+    name: "ConnectionError", code: "reauthorization_required", hint: ownHint,
+  });
+  assert.equal(pkg.testResultFromError(grantRefused).hint, ownHint);
+  const badHint = Object.assign(new Error("x"), { name: "ConnectionError", code: "reauthorization_required", hint: "a\u0000b" });
+  assert.match(pkg.testResultFromError(badHint).hint, /Generate/);
   const busy = Object.assign(new Error("busy"), { name: "ConnectionError", code: "token_endpoint_unavailable", status: 503, retryAfterSeconds: 5 });
   assert.deepEqual([pkg.testResultFromError(busy).code, pkg.testResultFromError(busy).status], ["server_error", 503]);
   assert.equal(pkg.testResultFromError(new Error("odd")).code, "unexpected_response");

@@ -28,7 +28,7 @@ export const GRANT_TYPES = Object.freeze({
 });
 
 // What a live instance answered when the client has no OAuth Application User (reported in
-// github.com/refractionPOINT/documentation pull request 283); the status is assumed to be the 401
+// the GitHub project refractionPOINT/documentation pull request 283); the status is assumed to be the 401
 // the instance gives its other grant errors.
 export const NO_APPLICATION_USER = Object.freeze({ error: "unauthorized_client", error_description: "integration user is not configured" });
 

@@ -6,7 +6,7 @@
 // header at all, and sysparm_suppress_pagination_header=true removes it.
 // Sources: ServiceNow "Table API" REST reference (Link and X-Total-Count response headers,
 // sysparm_suppress_pagination_header); an instance's answer quoted in
-// github.com/ServiceNowITOM/ansible-sn-inventory issue 15 (format `<url>;rel="first",<url>;rel="next"`,
+// the GitHub project ServiceNowITOM/ansible-sn-inventory issue 15 (format `<url>;rel="first",<url>;rel="next"`,
 // which rels appear, no header for a single page).
 
 const PAGING_PARAMETERS = new Set(["sysparm_offset", "sysparm_limit"]);

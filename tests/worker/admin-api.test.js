@@ -177,11 +177,14 @@ describe("settings", () => {
     assertError(await worker.admin("/api/connections/bad"), 404, "connection_not_found");
   });
 
-  test("unknown members, allowInsecureLoopback and bad names are 422 field errors", async () => {
+  test("unknown members, the network switches and bad names are 422 field errors", async () => {
     const unknown = await worker.putConnection("bad", { ...basicSettings(standin), colour: "red" });
     assertError(unknown, 422, "invalid_config", "colour");
     const loopback = await worker.putConnection("bad", { ...basicSettings(standin), allowInsecureLoopback: true });
     assertError(loopback, 422, "invalid_config", "allowInsecureLoopback");
+    const onPremise = await worker.putConnection("bad", { ...basicSettings(standin), allowPrivateNetwork: true });
+    assertError(onPremise, 422, "invalid_config", "allowPrivateNetwork");
+    assert.match(onPremise.json.error.message, /ALLOW_PRIVATE_NETWORK/);
     assertError(await worker.putConnection("bad", { ...basicSettings(standin), name: "n".repeat(101) }), 422, "invalid_config", "name");
     assertError(await worker.putConnection("bad", { ...basicSettings(standin), name: 5 }), 422, "invalid_config", "name");
   });
@@ -194,6 +197,30 @@ describe("settings", () => {
       assert.equal(response.json.errors[0].code, "insecure_scheme");
     } finally {
       await strict.close();
+    }
+  });
+
+  test("instances at private addresses need ALLOW_PRIVATE_NETWORK=true, which the listing reports", async () => {
+    // Saving only: nothing is sent to these addresses.
+    const onPremise = { ...basicSettings(standin), baseUrl: "https://10.20.30.40/api/now/v2" };
+    const refused = await worker.putConnection("on-premise", onPremise);
+    assertError(refused, 422, "invalid_config", "baseUrl");
+    assert.equal(refused.json.errors[0].code, "private_address");
+    assert.equal((await worker.admin("/api/connections")).json.worker.allowPrivateNetwork, false);
+
+    const open = await startWorker({ vars: { ALLOW_PRIVATE_NETWORK: "true" } });
+    try {
+      const saved = await open.putConnection("on-premise", { ...onPremise, baseUrl: "https://[fd00::5]/api/now/v2" });
+      assert.equal(saved.status, 201, JSON.stringify(saved.json));
+      const view = await open.admin("/api/connections/on-premise");
+      assert.equal(view.json.resolved.instanceUrl, "https://[fd00::5]");
+      assert.equal((await open.admin("/api/connections")).json.worker.allowPrivateNetwork, true);
+      // Link-local addresses (cloud metadata services) stay refused.
+      const metadata = await open.putConnection("metadata", { ...onPremise, baseUrl: "https://169.254.169.254/api/now" });
+      assertError(metadata, 422, "invalid_config", "baseUrl");
+      assert.equal(metadata.json.errors[0].code, "reserved_address");
+    } finally {
+      await open.close();
     }
   });
 
@@ -292,7 +319,9 @@ describe("settings", () => {
     const ids = list.json.connections.map((c) => c.id);
     assert.deepEqual(ids, [...ids].sort());
     // What a settings form needs from the worker itself.
-    assert.deepEqual(list.json.worker, { allowInsecureLoopback: true, callbackUrl: `${worker.origin}/oauth2/callback` });
+    assert.deepEqual(list.json.worker, {
+      allowInsecureLoopback: true, allowPrivateNetwork: false, callbackUrl: `${worker.origin}/oauth2/callback`,
+    });
   });
 
   test("If-None-Match: * creates only: an existing connection is left alone with 412", async () => {

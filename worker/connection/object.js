@@ -14,7 +14,7 @@
 import { DurableObject } from "cloudflare:workers";
 
 import { issueKey } from "../access-keys.js";
-import { insecureLoopbackAllowed, keyring } from "../environment.js";
+import { keyring, networkSwitches } from "../environment.js";
 import { Code, HttpError } from "../errors.js";
 import { emptyResponse, errorResponse, jsonResponse, statusOf } from "../http.js";
 import { jwksUrl } from "../jwks-url.js";
@@ -44,8 +44,8 @@ export class ConnectionObject extends DurableObject {
     if (name !== undefined && name !== id) throw new HttpError(500, Code.INTERNAL_ERROR, "Connection routing mismatch.");
     if (this.#parts) return this.#parts;
     const store = new ConnectionStore(this.ctx.storage, () => keyring(this.env), id);
-    const allowInsecureLoopback = insecureLoopbackAllowed(this.env);
-    const opened = new OpenedConnection(store, allowInsecureLoopback);
+    const switches = networkSwitches(this.env);
+    const opened = new OpenedConnection(store, switches);
     const publication = new RegistryPublication(this.env, store);
     const audit = new AuditTrail(store);
     const keeper = new TokenKeeper({
@@ -76,7 +76,7 @@ export class ConnectionObject extends DurableObject {
     });
     this.#parts = {
       store,
-      allowInsecureLoopback,
+      switches,
       opened,
       publication,
       keeper,
@@ -108,7 +108,7 @@ export class ConnectionObject extends DurableObject {
       ? await jwksUrl(this.env, context.publicOrigin, config.id)
       : null;
     return viewOf(parts.store, config, {
-      callbackUrl: context.callbackUrl, jwksUrl: jwks, allowInsecureLoopback: parts.allowInsecureLoopback,
+      callbackUrl: context.callbackUrl, jwksUrl: jwks, switches: parts.switches,
     });
   }
 
@@ -121,7 +121,7 @@ export class ConnectionObject extends DurableObject {
   save(id, body, context) {
     return this.#answer(id, async (parts) => {
       const { config, created, keyChange } = await saveSettings(parts.store, {
-        id, body, createOnly: context.createOnly === true, allowInsecureLoopback: parts.allowInsecureLoopback,
+        id, body, createOnly: context.createOnly === true, switches: parts.switches,
       });
       await parts.publication.publish();
       await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: created ? "created" : "settings_changed", status: created ? 201 : 200 });
@@ -224,7 +224,7 @@ export class ConnectionObject extends DurableObject {
   /** Test Connection on `settings` as typed (a PUT body); stores nothing, also for an unknown id. */
   testSettings(id, settings) {
     return this.#answer(id, async (parts) => jsonResponse(200,
-      await testTypedSettings(parts.store, settings, { allowInsecureLoopback: parts.allowInsecureLoopback })));
+      await testTypedSettings(parts.store, settings, parts.switches)));
   }
 
   /**

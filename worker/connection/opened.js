@@ -18,13 +18,14 @@ const LOADED_RECORDS = [RECORD.CONFIG, ...SECRET_RECORDS, RECORD.SIGNING_KEYS, R
 
 export class OpenedConnection {
   #store;
-  #allowInsecureLoopback;
+  #switches;
   #prepared = null;
   #openedTokens = null;
 
-  constructor(store, allowInsecureLoopback) {
+  /** `switches`: the worker's network switches (environment.js networkSwitches). */
+  constructor(store, switches) {
     this.#store = store;
-    this.#allowInsecureLoopback = allowInsecureLoopback;
+    this.#switches = switches;
   }
 
   /**
@@ -58,9 +59,9 @@ export class OpenedConnection {
     const fields = secretFieldsOf(config.settings);
     const sealed = fields.map((field) => read.get(SECRET_RECORD[field]) ?? null);
     const keyId = read.get(RECORD.SIGNING_KEYS)?.current?.keyId ?? null;
-    const key = JSON.stringify([config.settings, sealed, keyId, this.#allowInsecureLoopback]);
+    const key = JSON.stringify([config.settings, sealed, keyId, this.#switches]);
     if (this.#prepared?.key === key) return this.#prepared;
-    const settings = { ...config.settings, allowInsecureLoopback: this.#allowInsecureLoopback };
+    const settings = { ...config.settings, ...this.#switches };
     for (const [index, field] of fields.entries()) {
       const secret = await this.#store.openRecord(SECRET_RECORD[field], field, sealed[index]);
       if (secret !== null) settings[field] = secret;

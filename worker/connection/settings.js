@@ -6,6 +6,7 @@
 // token status from the stored, non-secret token times).
 
 import { errorCodes, fieldCodes, validateConfig } from "../core.js";
+import { SWITCH_VARIABLES } from "../environment.js";
 import { Code, HttpError } from "../errors.js";
 import { describeTokens, grantOfSettings } from "../token-view.js";
 import { afterSave, publicKeyOf, signingKeyView } from "./signing-keys.js";
@@ -65,14 +66,14 @@ function settingKeysOf(settings) {
  * fingerprint drops pending authorizations — in the same change. For an unattended grant, saving
  * also lifts a "re-authorization required" mark, so the next use asks the instance once more.
  */
-export async function saveSettings(store, { id, body, createOnly, allowInsecureLoopback }) {
+export async function saveSettings(store, { id, body, createOnly, switches }) {
   const { name, input, given } = readConnectionBody(body, id);
   const existing = await store.config();
   if (existing && createOnly) {
     throw new HttpError(412, Code.CONNECTION_EXISTS,
       `A connection "${id}" exists already; choose another id, or edit that one.`, { field: "id" });
   }
-  const { normalized } = await validateAgainstStored(store, existing, { input, given, allowInsecureLoopback });
+  const { normalized } = await validateAgainstStored(store, existing, { input, given, switches });
 
   const fingerprint = fingerprintOf(normalized);
   const identityChanged = existing !== null && tokenIdentity(existing.fingerprint) !== tokenIdentity(fingerprint);
@@ -125,10 +126,10 @@ export async function saveSettings(store, { id, body, createOnly, allowInsecureL
  * normalized, carried, existing}`: the settings, the secrets typed, the core's normalized settings,
  * the stored secrets these settings may use, and the stored config (null for a new id).
  */
-export async function checkTypedSettings(store, { body, allowInsecureLoopback }) {
+export async function checkTypedSettings(store, { body, switches }) {
   const { input, given } = readConnectionBody(body, store.id);
   const existing = await store.config();
-  const { normalized, carried } = await validateAgainstStored(store, existing, { input, given, allowInsecureLoopback });
+  const { normalized, carried } = await validateAgainstStored(store, existing, { input, given, switches });
   return { input, given, normalized, carried, existing };
 }
 
@@ -138,10 +139,10 @@ export async function checkTypedSettings(store, { body, allowInsecureLoopback })
  * endpoint, so moving the connection there means entering the secret again (422 `required`).
  * Answers `{normalized, carried}` (the stored secrets that may be used); throws the 422 otherwise.
  */
-async function validateAgainstStored(store, existing, { input, given, allowInsecureLoopback }) {
+async function validateAgainstStored(store, existing, { input, given, switches }) {
   const storedSecrets = await store.getMany(Object.values(SECRET_RECORD));
   const stored = SECRETS.filter((field) => storedSecrets.has(SECRET_RECORD[field]));
-  const candidate = { ...input, ...given, allowInsecureLoopback };
+  const candidate = { ...input, ...given, ...switches };
   let result = validateConfig(candidate, { storedSecrets: stored });
   let carried = stored;
   if (result.ok && existing) {
@@ -163,7 +164,7 @@ async function validateAgainstStored(store, existing, { input, given, allowInsec
  * The view of a connection: settings as entered, secrets masked, resolved values, token status, and
  * for a JWT-bearer connection its key set's URL (`jwksUrl`, made by the caller) and public key.
  */
-export async function viewOf(store, config, { callbackUrl, jwksUrl, allowInsecureLoopback }) {
+export async function viewOf(store, config, { callbackUrl, jwksUrl, switches }) {
   const { settings } = config;
   const authType = settings.authType;
   const used = secretFieldsOf(settings);
@@ -171,7 +172,7 @@ export async function viewOf(store, config, { callbackUrl, jwksUrl, allowInsecur
     ...used.map((field) => SECRET_RECORD[field]), RECORD.TOKEN_STATE, RECORD.LAST_TEST, RECORD.SIGNING_KEYS,
   ]);
   const storedSecrets = used.filter((field) => records.has(SECRET_RECORD[field]));
-  const checked = validateConfig({ ...settings, allowInsecureLoopback }, { storedSecrets });
+  const checked = validateConfig({ ...settings, ...switches }, { storedSecrets });
   const view = { id: config.id, name: config.name, ...settings };
   for (const field of used) view[field] = { set: storedSecrets.includes(field) };
   if (checked.ok) {
@@ -240,9 +241,9 @@ export function invalidConfig(errors) {
 function readConnectionBody(body, id) {
   const errors = [];
   for (const key of Object.keys(body)) {
-    if (key === "allowInsecureLoopback") {
+    if (Object.hasOwn(SWITCH_VARIABLES, key)) {
       errors.push({ field: key, code: Code.NOT_ALLOWED,
-        message: "allowInsecureLoopback is set by the worker's ALLOW_INSECURE_LOOPBACK variable, not per connection." });
+        message: `${key} is set by the worker's ${SWITCH_VARIABLES[key]} variable, not per connection.` });
     } else if (!BODY_KEYS.has(key)) {
       errors.push({ field: key, code: Code.UNKNOWN_FIELD, message: `${key} is not a connection setting.` });
     }

@@ -46,9 +46,9 @@ async function storedSettingsResult(opened, keeper) {
  * Tests `body` (the shape of a PUT body) as the settings of this connection, storing nothing. Field
  * errors are the 422 of a save.
  */
-export async function testTypedSettings(store, body, { allowInsecureLoopback }) {
-  const { input, given, normalized, carried, existing } = await checkTypedSettings(store, { body, allowInsecureLoopback });
-  const settings = { ...input, allowInsecureLoopback };
+export async function testTypedSettings(store, body, switches) {
+  const { input, given, normalized, carried, existing } = await checkTypedSettings(store, { body, switches });
+  const settings = { ...input, ...switches };
   for (const field of secretFieldsOf(normalized)) {
     if (given[field] !== undefined) {
       settings[field] = given[field];

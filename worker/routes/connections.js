@@ -6,7 +6,7 @@
 
 import { connectionStub } from "../connection-stub.js";
 import { fieldCodes } from "../core.js";
-import { insecureLoopbackAllowed } from "../environment.js";
+import { networkSwitches } from "../environment.js";
 import { Code, HttpError } from "../errors.js";
 import { jsonResponse, readJsonObject } from "../http.js";
 import { registryStub } from "../registry.js";
@@ -30,9 +30,9 @@ async function answer(pending) {
 }
 
 export async function listConnections(c) {
-  // What a settings form needs to know about this worker: whether loopback http is accepted (so it
-  // validates as the worker will) and the callback URL to register in ServiceNow.
-  const worker = { allowInsecureLoopback: insecureLoopbackAllowed(c.env), callbackUrl: callbackUrlOf(c) };
+  // What a settings form needs to know about this worker: its network switches (so it validates as
+  // the worker will) and the callback URL to register in ServiceNow.
+  const worker = { ...networkSwitches(c.env), callbackUrl: callbackUrlOf(c) };
   return jsonResponse(200, { connections: await registryStub(c.env).list(), worker });
 }
 
