@@ -103,6 +103,7 @@ node --input-type=module -e '
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { authorizeOverHttp } from "./tests/servicenow-standin/authorize.js";
+import { recordSecret } from "./tests/servicenow-standin/recording.js";
 
 const { ADMIN_TOKEN: token, STANDIN_URL: standin, WORKER_URL: worker, DEMO_KEY_FILE: keyFile } = process.env;
 const seed = JSON.parse(readFileSync("tests/servicenow-standin/seed.json", "utf8"));
@@ -157,6 +158,8 @@ const existing = await api("/api/connections/demo-jwt").catch(() => null);
 if (existing?.privateKey?.set !== true || existing.baseUrl !== jwtSettings.baseUrl) {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   jwtSettings.privateKey = privateKey.export({ type: "pkcs8", format: "pem" });
+  // For the leak check of a test run only (STANDIN_SECRET_LOG); otherwise this writes nothing.
+  recordSecret("private_key", jwtSettings.privateKey);
 }
 const jwt = await api("/api/connections/demo-jwt", { method: "PUT", body: jwtSettings });
 await call(`${standin}/__standin/clients/${client.clientId}`, { method: "PATCH", body: { jwtBearer: { jwksUrl: jwt.jwksUrl } } });
