@@ -249,6 +249,10 @@ function buildTable(r) {
 
 const CRYPTO = new Set(["aes", "aes_gcm", "polyval", "ghash", "cipher", "ctr", "sha2", "digest", "hybrid_array", "aead", "universal_hash", "cmov", "ctutils", "getrandom"]);
 const STD = new Set(["core", "alloc", "std", "__rustc"]);
+const SERDE = new Set(["serde", "serde_core", "serde_json", "zmij", "itoa"]);
+// Reading PKCS#8 keys and writing JWKs and self-signed certificates (the JWT-bearer grant).
+const KEY_TOOLS = new Set(["der", "x509_cert", "spki", "pkcs8", "const_oid", "pem_rfc7468", "base64ct", "signature"]);
+const GLUE = new Set(["wasm-bindgen glue", "js_sys", "wasm_bindgen", "web_sys", "gloo_net", "gloo_utils", "wasm_bindgen_futures", "exported (no path)"]);
 
 function sizeFindings(r) {
   const p = profile.wasmSizeProfile({ top: 60 });
@@ -257,9 +261,10 @@ function sizeFindings(r) {
     const group = crate === "servicenow_connection" ? "this crate's own code"
       : STD.has(crate) ? "Rust core/alloc/std (formatting, strings, collections, panics)"
         : CRYPTO.has(crate) ? "AES-256-GCM, SHA-256 and randomness"
-          : crate === "base64ct" ? "base64ct"
-            : crate === "wasm-bindgen glue" || crate === "js_sys" || crate === "wasm_bindgen" || crate === "exported (no path)" ? "wasm-bindgen exports and imports"
-              : "other (talc allocator, form_urlencoded, percent_encoding, unnamed)";
+          : SERDE.has(crate) ? "serde and serde_json"
+            : KEY_TOOLS.has(crate) ? "key tools (der, x509-cert, spki, pkcs8, PEM, base64ct)"
+              : GLUE.has(crate) ? "wasm-bindgen exports and imports, web-sys, gloo-net, futures"
+                : "other (base64, talc allocator, form_urlencoded, percent_encoding, unnamed)";
     groups.set(group, (groups.get(group) ?? 0) + size);
   }
   const total = p.code_bytes + p.data_bytes;
