@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-1000000}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config token_response servicenow_error callback unseal api_path arguments)
+[ ${#targets[@]} -gt 0 ] || targets=(config token_response servicenow_error callback unseal api_path arguments key_tools)
 
 rustup toolchain list | grep -q '^nightly' || { echo "fuzz.sh: a nightly toolchain is required" >&2; exit 1; }
 # A cargo-fuzz already on PATH is used as it is.

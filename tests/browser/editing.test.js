@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 
 import {
   ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, focusAfterAction, openScreen, putConnection, screenshot, screenSuite, seedPassword,
-  skipReason,
+  skipReason, startWorker,
 } from "./support/harness.js";
 
 let worker;
@@ -65,6 +65,10 @@ test("field errors wait for a pause in typing or for leaving the field, and all 
     await page.clock.runFor(200);
     await error.waitFor();
     assert.equal(await baseUrl.getAttribute("aria-invalid"), "true");
+    // An instance address alone: the message says what is missing rather than quoting "/".
+    const text = await error.textContent();
+    assert.match(text, /missing the REST API path/);
+    assert.doesNotMatch(text, /found/);
 
     // Once shown, the error follows each keystroke and leaves as soon as the value is right.
     await baseUrl.pressSequentially(".service-now.com/api/now");
@@ -87,6 +91,36 @@ test("field errors wait for a pause in typing or for leaving the field, and all 
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
+  }
+});
+
+test("a Base URL at a private address is refused or accepted as the worker's ALLOW_PRIVATE_NETWORK says", options, async () => {
+  const onPremise = await startWorker({ vars: { ALLOW_PRIVATE_NETWORK: "true" } });
+  try {
+    for (const [server, allowed] of [[worker, false], [onPremise, true]]) {
+      const { page, context, problems } = await openScreen(browser, server, { adminToken: ADMIN_TOKEN });
+      try {
+        await page.getByRole("button", { name: "New connection" }).click();
+        const baseUrl = page.getByLabel("Base URL");
+        const error = page.locator("#baseUrl-error");
+        // A link-local address is refused by every worker: the error shows, so validation has run.
+        await baseUrl.fill("https://169.254.169.254/api/now/v2");
+        await page.keyboard.press("Tab");
+        await error.getByText(/link-local/).waitFor();
+        await baseUrl.fill("https://10.20.30.40/api/now/v2");
+        await page.keyboard.press("Tab");
+        if (allowed) {
+          await error.waitFor({ state: "hidden" });
+        } else {
+          await error.getByText(/private network address/).waitFor();
+        }
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    await onPremise.close();
   }
 });
 
