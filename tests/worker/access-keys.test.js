@@ -191,6 +191,17 @@ describe("using a key", () => {
   });
 });
 
+test("a key of a deleted connection is refused, also once a connection of that id exists again", async () => {
+  assert.equal((await worker.putConnection("short-lived", basicSettings(standin))).status, 201);
+  const { key } = await newKey({}, "short-lived");
+  const route = "/api/connections/short-lived/now/table/incident";
+  assert.equal((await worker.request(route, withKey(key))).status, 200);
+  assert.equal((await worker.admin("/api/connections/short-lived", { method: "DELETE" })).status, 204);
+  assertError(await worker.request(route, withKey(key)), 401, "unauthorized");
+  assert.equal((await worker.putConnection("short-lived", basicSettings(standin))).status, 201);
+  assertError(await worker.request(route, withKey(key)), 401, "unauthorized");
+});
+
 describe("scopes", () => {
   test("methods: a read-only key reads and is refused a write with key_method_not_allowed", async () => {
     const { key } = await newKey({ methods: ["get", "HEAD"] });
