@@ -1,6 +1,7 @@
 // Per-operation cost in Node (the V8 that workerd runs), ours against oauth4webapi on the same
 // inputs, interleaved in one process: building the authorization URL, and a full token exchange
-// (callback check, request, an in-process fake fetch, response parsing) and refresh. Prints JSON.
+// (callback check, request, an in-process fake fetch, response parsing), refresh, and a
+// client-credentials token request. Prints JSON.
 // With `--profile OPERATION MS` it runs only ours' side of one operation for MS milliseconds, for
 // `node --cpu-prof` (bench/profile.mjs); BENCH_PKG_DIR then points at the build with function names.
 
@@ -86,6 +87,26 @@ async function theirsRefresh() {
   return oauth.processRefreshTokenResponse(as, client, response);
 }
 
+// The client-credentials grant: no person and no refresh token, a new token whenever one is due.
+// Its answer, as ServiceNow gives it, has no refresh_token. Ours gets this answer through the
+// Connection's own `fetch` option, theirs through customFetch.
+const UNATTENDED_JSON = JSON.stringify({ access_token: "a".repeat(86), scope: "useraccount", token_type: "Bearer", expires_in: 1799 });
+const unattendedFetch = async () => new Response(UNATTENDED_JSON, {
+  status: 200, headers: { "content-type": "application/json;charset=UTF-8" },
+});
+const unattended = new ours.Connection({ ...settings, grantType: "client_credentials" }, { fetch: unattendedFetch });
+
+async function oursClientCredentials() {
+  return unattended.requestTokens();
+}
+
+async function theirsClientCredentials() {
+  const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, new URLSearchParams(), {
+    [oauth.customFetch]: unattendedFetch,
+  });
+  return oauth.processClientCredentialsResponse(as, client, response);
+}
+
 async function measure(fn, ms) {
   let count = 0;
   const start = process.hrtime.bigint();
@@ -108,6 +129,7 @@ export const OPERATIONS = {
   authorization_url: [oursAuthorizationUrl, theirsAuthorizationUrl],
   code_exchange: [oursExchange, theirsExchange],
   refresh: [oursRefresh, theirsRefresh],
+  client_credentials: [oursClientCredentials, theirsClientCredentials],
 };
 
 export async function run({ rounds = 5, ms = 400 } = {}) {

@@ -189,7 +189,7 @@ function buildTable(r) {
     ratio(oursStart, theirsStart), `≤ ${TARGETS.startupMs} ms`, oursStart <= TARGETS.startupMs);
 
   t.section("3. Per operation in Node (fake fetch, no network)");
-  const labels = { authorization_url: "authorization URL (state + PKCE + URL)", code_exchange: "code exchange (callback check, request, parse)", refresh: "refresh (request, parse)" };
+  const labels = { authorization_url: "authorization URL (state + PKCE + URL)", code_exchange: "code exchange (callback check, request, parse)", refresh: "refresh (request, parse)", client_credentials: "client credentials (request, parse)" };
   for (const [key, value] of Object.entries(r.ops)) {
     const x = value.ours_ns / value.theirs_ns;
     t.add(labels[key] ?? key, ns(value.ours_ns), ns(value.theirs_ns), `${x.toFixed(2)}x`, `≤ ${TARGETS.opRatio}x`, x <= TARGETS.opRatio);
