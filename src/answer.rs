@@ -71,11 +71,7 @@ mod tests {
     use super::*;
 
     fn response(content_type: &str, body: &str) -> HttpResponse {
-        HttpResponse {
-            status: 200,
-            headers: vec![("Content-Type".to_owned(), content_type.to_owned())],
-            body: body.as_bytes().to_vec(),
-        }
+        crate::test_fixtures::response(200, content_type, body)
     }
 
     #[test]

@@ -389,19 +389,11 @@ mod tests {
     use super::*;
     use crate::error::FieldCode;
     use crate::test_fixtures::{
-        NOW, RecordingSigner, basic_config as basic, oauth_config as oauth, token_set,
+        NOW, RecordingSigner, basic_config as basic, oauth_config as oauth, response, token_set,
     };
 
     fn tokens() -> TokenSet {
         token_set("AT", None)
-    }
-
-    fn response(status: u16, content_type: &str, body: &str) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: vec![("Content-Type".to_owned(), content_type.to_owned())],
-            body: body.as_bytes().to_vec(),
-        }
     }
 
     const JSON: &str = "application/json;charset=UTF-8";

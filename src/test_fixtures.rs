@@ -4,6 +4,7 @@
 
 use crate::config::{ConnectionConfig, ConnectionInput, ValidateOptions, validate};
 use crate::error::Error;
+use crate::http::HttpResponse;
 use crate::jwt::signer::{GeneratedKey, Signer, signing_failed};
 use crate::jwt::signing_key::{JwtAlgorithm, SigningKey};
 use crate::oauth::token::TokenSet;
@@ -11,6 +12,20 @@ use crate::secret::Secret;
 
 /// The fixed "now" of the tests: 2023-11-14T22:13:20Z.
 pub(crate) const NOW: u64 = 1_700_000_000_000;
+
+/// An answer with `status`, one `Content-Type` header and `body`.
+pub(crate) fn response(status: u16, content_type: &str, body: &str) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![("Content-Type".to_owned(), content_type.to_owned())],
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+/// A JSON answer as ServiceNow sends it (`application/json;charset=UTF-8`).
+pub(crate) fn json_response(status: u16, body: &str) -> HttpResponse {
+    response(status, "application/json;charset=UTF-8", body)
+}
 
 /// Valid Basic settings on `base_url`.
 pub(crate) fn basic_input(base_url: &str) -> ConnectionInput {

@@ -133,21 +133,10 @@ mod tests {
     use crate::http::{HttpResponse, TransportError};
     use crate::secret::Secret;
     use crate::test_fixtures::{
-        NOW, RecordingSigner, TestSigner, config, jwt_config, oauth_config, oauth_input, token_set,
-        verifies,
+        NOW, RecordingSigner, TestSigner, config, json_response, jwt_config, oauth_config,
+        oauth_input, token_set, verifies,
     };
     use core::cell::RefCell;
-
-    fn json_response(status: u16, body: &str) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: vec![(
-                "content-type".to_owned(),
-                "application/json;charset=UTF-8".to_owned(),
-            )],
-            body: body.as_bytes().to_vec(),
-        }
-    }
 
     /// Answers each request with the next of `answers` and keeps the requests.
     struct Script {

@@ -446,7 +446,7 @@ pub fn process_token_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_fixtures::{NOW, oauth_input};
+    use crate::test_fixtures::{NOW, json_response, oauth_input};
     use core::cell::Cell;
 
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -465,17 +465,6 @@ mod tests {
             code: Secret::new("the code"),
             redirect_uri: "https://app.example/oauth2/callback".to_owned(),
             code_verifier: Secret::new(VERIFIER),
-        }
-    }
-
-    fn json_response(status: u16, body: &str) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: vec![(
-                "content-type".to_owned(),
-                "application/json;charset=UTF-8".to_owned(),
-            )],
-            body: body.as_bytes().to_vec(),
         }
     }
 
