@@ -312,6 +312,20 @@ impl Connection {
         renew_tokens(Rc::clone(&self.config), self.client.clone(), &tokens)
     }
 
+    /// Whether `renewTokens(tokens)` would start with a refresh (the refresh token lives and came
+    /// from this connection's grant) rather than with the grant itself. Throws a `ConnectionError`
+    /// when `tokens` is not a token set.
+    #[wasm_bindgen(js_name = renewsByRefresh)]
+    pub fn renews_by_refresh(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "TokenSet")] tokens: JsValue,
+    ) -> Result<bool, JsValue> {
+        run(|| {
+            let tokens = required_tokens_from(&tokens)?;
+            Ok(grants::renews_by_refresh(&self.config, &tokens, now()))
+        })
+    }
+
     /// The unattended grant's token request as data (the first half of `requestTokens`; async,
     /// since a JWT assertion is signed by WebCrypto).
     #[wasm_bindgen(js_name = grantRequest, unchecked_return_type = "Promise<HttpRequestData>")]

@@ -98,6 +98,14 @@ pub async fn request_tokens<C: HttpClient, S: Signer>(
     process_token_answer(config, grant, answer, now_ms, None)
 }
 
+/// Whether renewing `tokens` now starts with a refresh (the refresh token lives and came from the
+/// connection's grant) rather than with the grant itself; `renew_tokens` decides by this.
+pub fn renews_by_refresh(config: &ConnectionConfig, tokens: &TokenSet, now_ms: u64) -> bool {
+    config.oauth().is_some_and(|oauth| {
+        tokens.grant_type == oauth.grant.grant_type() && refresh_token_alive(tokens, now_ms)
+    })
+}
+
 /// New tokens for a connection whose `tokens` (if any) are due: a refresh while the refresh token
 /// lives and belongs to the connection's grant, else the unattended grant again (also when a password
 /// grant's refresh token is refused); `reauthorization_required` for an authorization-code connection
@@ -111,8 +119,7 @@ pub async fn renew_tokens<C: HttpClient, S: Signer>(
 ) -> Result<TokenSet, Error> {
     let oauth = config.oauth().ok_or_else(not_oauth)?;
     let grant = oauth.grant.grant_type();
-    let refreshable =
-        tokens.filter(|tokens| tokens.grant_type == grant && refresh_token_alive(tokens, now_ms));
+    let refreshable = tokens.filter(|tokens| renews_by_refresh(config, tokens, now_ms));
     if let Some(tokens) = refreshable {
         match refresh_tokens(client, config, tokens, now_ms).await {
             Err(error)
@@ -338,6 +345,7 @@ mod tests {
         let config = client_credentials();
         let mut old = token_set("AT-old", None);
         old.grant_type = GrantType::ClientCredentials;
+        assert!(!renews_by_refresh(&config, &old, NOW));
         let script = Script::new(&[(200, ACCESS_ONLY)]);
         let signer = RecordingSigner::default();
         let tokens =
@@ -357,6 +365,8 @@ mod tests {
         old.grant_type = GrantType::Password;
         old.refresh_expires_at_ms = Some(NOW + 1_000);
         let signer = RecordingSigner::default();
+        assert!(renews_by_refresh(&config, &old, NOW));
+        assert!(!renews_by_refresh(&config, &old, NOW + 1_000));
         // A live refresh token is used.
         let script = Script::new(&[(200, r#"{"access_token":"AT-new","refresh_token":"RT-old"}"#)]);
         let tokens =
@@ -396,6 +406,7 @@ mod tests {
         let config = oauth_config();
         let signer = RecordingSigner::default();
         let live = token_set("AT-old", Some("RT-old"));
+        assert!(renews_by_refresh(&config, &live, NOW));
         let script = Script::new(&[(200, r#"{"access_token":"AT-new"}"#)]);
         let tokens =
             pollster::block_on(renew_tokens(&script, &signer, &config, Some(&live), NOW)).unwrap();
@@ -427,6 +438,7 @@ mod tests {
         // identity) is left alone and the new grant runs.
         let config = client_credentials();
         let code_tokens = token_set("AT-old", Some("RT-old"));
+        assert!(!renews_by_refresh(&config, &code_tokens, NOW));
         let script = Script::new(&[(200, ACCESS_ONLY)]);
         pollster::block_on(renew_tokens(
             &script,

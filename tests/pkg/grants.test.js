@@ -321,6 +321,12 @@ test("password grant: opt-in, tokens with a refresh token, renewed by refresh an
   assert.equal(tokens.refreshExpiresAt - tokens.issuedAt, 8_640_000_000);
   assert.equal(await whoAmI(settings, tokens), "itil.user");
   assert.equal(pkg.tokenSummary(tokens).refreshExpiringSoon, false);
+  const connection = new pkg.Connection(settings);
+  assert.equal(connection.renewsByRefresh(tokens), true, "a live refresh token is used first");
+  assert.equal(connection.renewsByRefresh({ ...tokens, refreshExpiresAt: tokens.issuedAt }), false);
+  assert.equal(new pkg.Connection({ ...settings, grantType: "client_credentials" }).renewsByRefresh(tokens), false,
+    "tokens of another grant are not refreshed");
+  assert.throws(() => connection.renewsByRefresh({ accessToken: "x" }), { name: "ConnectionError" });
   const refreshed = await pkg.renewTokens(settings, tokens);
   assert.equal(refreshed.refreshToken, tokens.refreshToken, "refreshed, not granted again");
   assert.equal(refreshed.grantType, "password");

@@ -232,6 +232,7 @@ export async function grants(fetchImpl: ConnectionOptions["fetch"]): Promise<str
   const connection = new Connection(jwt, options);
   const prepared: TokenSet = await connection.requestTokens();
   const again: TokenSet = await connection.renewTokens(prepared);
+  const byRefresh: boolean = connection.renewsByRefresh(prepared);
   const half: HttpRequestData = await connection.grantRequest();
   const config: NormalizedConfig = connection.config;
   let subject = "";
@@ -261,6 +262,6 @@ export async function grants(fetchImpl: ConnectionOptions["fetch"]): Promise<str
   ];
   // @ts-expect-error: only RS256 and ES256
   const hs256: JwtAlgorithm = "HS256";
-  void [produced, renewed, fromNothing, request, processed, again, half, stored, validateConfig(jwt, stored), hs256];
+  void [produced, renewed, fromNothing, request, processed, again, byRefresh, half, stored, validateConfig(jwt, stored), hs256];
   return [published.keyId, pair.certificate, curve ?? "", modulus ?? "", subject, summaryGrant, hint ?? "", ...newCodes];
 }

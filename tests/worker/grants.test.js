@@ -252,6 +252,21 @@ describe("the instance refuses", () => {
     await assertRefused(id, refused, "access_denied", /glide\.oauth\.inbound\.client\.credential\.grant_type\.enabled/);
   });
 
+  test("a client-credentials token obtained again has its user read again (the application user may have changed)", async () => {
+    const id = await saved("client_credentials");
+    assert.equal((await generate(id)).status, 200);
+    assert.equal((await tokenUser(id)).userName, APPLICATION_USER);
+    await addGrantsClient(standin, worker, { applicationUser: "admin" });
+    await worker.hook("expire-access-token", { id, expiresAt: Date.now() - 1000 });
+    assert.equal((await forward(id)).status, 200);
+    let user = null;
+    for (let attempt = 0; attempt < 50 && user?.userName !== "admin"; attempt += 1) {
+      user = (await view(id)).token?.user ?? null;
+      if (user?.userName !== "admin") await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(user?.userName, "admin");
+  });
+
   test("no OAuth Application User on the client: application_user_missing", async () => {
     await addGrantsClient(standin, worker, { applicationUser: null });
     const id = await saved("client_credentials");

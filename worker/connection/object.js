@@ -52,8 +52,9 @@ export class ConnectionObject extends DurableObject {
       load: () => opened.load(),
       storeRenewed: async (tokens, { connection, grantType, generation, timeoutMs }, { granted, replace }) => {
         await storeRefreshedTokens(store, tokens, generation);
-        // A token issued for an assertion of the current key ends a key rotation.
-        if (grantType === "jwt_bearer") await retirePreviousKey(store);
+        // A token issued for an assertion of the current key ends a key rotation; a refreshed one
+        // says nothing about the key.
+        if (grantType === "jwt_bearer" && granted) await retirePreviousKey(store);
         await publication.publish();
         if (!granted) return;
         // Which user the token acts as: Generate waits for it (its answer shows the user); a token

@@ -15,8 +15,9 @@
 // credentials switched off or without an application user, an assertion or subject refused, a
 // password refused, a client secret refused, or ServiceNow's plain access_denied) — marks the connection as needing re-authorization and clears its tokens; it is
 // not tried again by itself (a refused password tried on every request would lock the user out), only
-// after the settings are saved again or Generate is clicked. A password-grant refresh token the
-// instance no longer accepts is followed by one new password grant instead.
+// after the settings are saved again or Generate is clicked. (A password-grant refresh token the
+// instance no longer accepts is followed by one new password grant: the core's `renewTokens` does
+// that itself.)
 // Retries happen only within the connection's time limit (`timeoutMs`) from the first attempt, so
 // an endpoint that times out is not waited for four times over: a renewal ends within about twice
 // the time limit plus one backoff delay, whatever the token endpoint does.
@@ -108,8 +109,11 @@ export class TokenKeeper {
     const { connection, grantType, tokens, tokenState, generation, timeoutMs } = await this.#host.load();
     if (grantType === INTERACTIVE && !tokens) throw reauthorizationRequired(noTokenReason(tokenState));
     const fresh = !tokens || (replace && grantType !== INTERACTIVE);
-    let obtain = fresh ? () => connection.requestTokens() : () => connection.renewTokens(tokens);
-    let grantTried = fresh;
+    const obtain = fresh ? () => connection.requestTokens() : () => connection.renewTokens(tokens);
+    // Whether the tokens will come from the grant itself rather than from a refresh (the core says
+    // which way `renewTokens` goes). A password grant run after its refresh token was refused counts
+    // as a refresh here: the same user, from the same settings.
+    const granted = fresh || !connection.renewsByRefresh(tokens);
     const started = Date.now();
     let renewed;
     for (let attempt = 0; ; attempt += 1) {
@@ -118,13 +122,6 @@ export class TokenKeeper {
         break;
       } catch (error) {
         if (isRefusal(error, grantType)) {
-          // The password grant's refresh token died: the grant itself, once, before giving up.
-          if (grantType === "password" && !grantTried && error.code === errorCodes.reauthorization_required) {
-            grantTried = true;
-            obtain = () => connection.requestTokens();
-            attempt -= 1;
-            continue;
-          }
           await this.#host.markReauthorizationRequired(refusalReason(error), generation, error.code);
           throw error;
         }
@@ -135,9 +132,10 @@ export class TokenKeeper {
         await sleep(delay);
       }
     }
-    // A token from the grant itself (a first token, a replaced one, one after a dead refresh token)
-    // has its user read again; a refreshed one acts for the user of the grant it came from.
-    await this.#host.storeRenewed(renewed, { connection, grantType, generation, timeoutMs }, { granted: grantTried, replace });
+    // A token from the grant itself (a first token, a replaced one, one of an unattended grant whose
+    // token was due) has its user read again; a refreshed one acts for the user of the grant it came
+    // from.
+    await this.#host.storeRenewed(renewed, { connection, grantType, generation, timeoutMs }, { granted, replace });
     return renewed;
   }
 }
