@@ -53,10 +53,11 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$@" >/dev/null
 }
 
-# wasm-opt makes the .wasm smaller; without it (no apt-get here) the build still works and says so.
+# wasm-opt makes the .wasm smaller; without it (no apt-get here, or no rights to install) the build
+# still works and says so.
 if ! command -v wasm-opt >/dev/null && command -v apt-get >/dev/null; then
   say "installing Debian's binaryen (wasm-opt)"
-  apt_install binaryen
+  apt_install binaryen || say "could not install binaryen: building without wasm-opt"
 fi
 
 if $want_browser && [ ! -x /usr/bin/chromium ]; then

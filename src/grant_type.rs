@@ -7,8 +7,9 @@
 //! Application Registry record names an OAuth Application User), JWT bearer (RFC 7523 §2.1;
 //! ServiceNow's "OAuth JWT API endpoint for external clients") and the resource-owner password grant
 //! (§4.3; deprecated by current OAuth guidance, RFC 9700 §2.4, so it is used only when chosen). Only
-//! the code and password grants come with a refresh token; when a token of an unattended grant is
-//! due, the grant is simply run again. [`Grant`] names the request a token answer belongs to: one of
+//! the code and password grants come with a refresh token; when a token of client credentials or
+//! JWT bearer is due, the grant is simply run again, and the password grant refreshes while its
+//! refresh token lives, then runs again. [`Grant`] names the request a token answer belongs to: one of
 //! these grants, or a refresh.
 
 use serde::{Deserialize, Serialize};

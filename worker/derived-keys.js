@@ -1,6 +1,6 @@
 // HMAC keys derived from the sealing key (HKDF-SHA-256, RFC 5869, one `info` per purpose), for the
-// values the router must check before it opens any connection's object — the OAuth state's tag and
-// access keys' check values — and the base64url encoding they are written in. A value made under
+// values the router must check before it opens any connection's object — the OAuth state's tag,
+// access keys' check values and the tags of JWKS URLs — and the base64url encoding they are written in. A value made under
 // SEALING_KEY_PREVIOUS still checks while a key rotation is under way. Derived keys are kept per
 // isolate, by the sealing key they came from.
 

@@ -1,6 +1,6 @@
 // What a request on a connection works with, from one read of storage: the stored config, the
-// settings with the secret opened (and the loopback switch from the worker's variables, never from
-// storage), the core's `Connection` prepared from them, the opened token set and its state. Opening
+// settings with their secrets opened (and the network switches from the worker's variables, never
+// from storage), the core's `Connection` prepared from them, the opened token set and its state. Opening
 // secrets and validating settings on every request would cost more than the rest of the request, so
 // the opened values are kept in memory, keyed by the stored (sealed) values they came from: the object
 // is the only writer of its storage, so the copies cannot go stale, and a new sealed value (a save, a

@@ -1,5 +1,5 @@
 // A connection's settings and what a person sees of them: the PUT body checked for what the core does
-// not know about (name, unknown members, the loopback switch), the core's validateConfig on the rest,
+// not know about (name, unknown members, the network switches), the core's validateConfig on the rest,
 // the rule that a stored secret never goes to another instance or token endpoint, the fingerprint that
 // says which tokens and pending authorizations still belong to the settings, the public half of a
 // JWT-bearer connection's key (signing-keys.js), and the masked view (secrets only as `{"set": true}`,

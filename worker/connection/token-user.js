@@ -1,6 +1,7 @@
-// Which ServiceNow user a new access token acts as, read with the token right after Generate: the
-// Table API's sys_user record of the current user (`sys_id=javascript:gs.getUserID()`, the query
-// ServiceNow's Table API documentation uses for "the caller"), fields user_name and name only.
+// Which ServiceNow user a new access token acts as, read with a token from a grant (after Generate,
+// or an unattended grant's token obtained on use): the Table API's sys_user record of the current
+// user (`sys_id=javascript:gs.getUserID()`, the query ServiceNow's Table API documentation uses for
+// "the caller"), fields user_name and name only.
 // ServiceNow documents no other REST endpoint for the current user. An instance whose ACLs refuse
 // that read, or any other failure (network, time limit, an answer of another shape), makes the user
 // "unknown" — never a failed Generate. The user is kept with the token state (token-records.js) and
