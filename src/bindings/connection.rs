@@ -92,79 +92,57 @@ fn required_tokens_from(value: &JsValue) -> Result<TokenSet, Error> {
     tokens_from(value)?.ok_or_else(|| wrong_type("tokens").into())
 }
 
-/// `exchangeCode`: the grant is read now; the promise rejects with a `ConnectionError`.
-pub(crate) fn exchange_code(
-    config: Rc<ConnectionConfig>,
-    client: FetchClient,
-    grant: &JsValue,
+/// A promise of `work`: resolved with its value as JSON, or rejected with a `ConnectionError`.
+pub(crate) fn settle<T: Serialize>(
+    work: impl Future<Output = Result<T, Error>> + 'static,
 ) -> Promise {
+    future_to_promise(async move {
+        work.await
+            .map(|value| to_js(&value))
+            .map_err(|error| error_to_js(&error))
+    })
+}
+
+/// `exchangeCode`: the grant is read now; the promise rejects with a `ConnectionError`.
+fn exchange_code(config: Rc<ConnectionConfig>, client: FetchClient, grant: &JsValue) -> Promise {
     let grant = match json_text(grant, "grant").and_then(|text| CodeGrant::from_json(&text)) {
         Ok(grant) => grant,
         Err(error) => return Promise::reject(&error_to_js(&error)),
     };
-    future_to_promise(async move {
-        crate::oauth::token::exchange_code(&client, &config, &grant, now())
-            .await
-            .map(|tokens| to_js(&tokens))
-            .map_err(|error| error_to_js(&error))
-    })
+    settle(async move { crate::oauth::token::exchange_code(&client, &config, &grant, now()).await })
 }
 
 /// `refreshTokens`: the token set is read now; the promise rejects with a `ConnectionError`.
-pub(crate) fn refresh_tokens(
-    config: Rc<ConnectionConfig>,
-    client: FetchClient,
-    tokens: &JsValue,
-) -> Promise {
+fn refresh_tokens(config: Rc<ConnectionConfig>, client: FetchClient, tokens: &JsValue) -> Promise {
     let tokens = match required_tokens_from(tokens) {
         Ok(tokens) => tokens,
         Err(error) => return Promise::reject(&error_to_js(&error)),
     };
-    future_to_promise(async move {
-        crate::oauth::token::refresh_tokens(&client, &config, &tokens, now())
-            .await
-            .map(|tokens| to_js(&tokens))
-            .map_err(|error| error_to_js(&error))
-    })
+    settle(
+        async move { crate::oauth::token::refresh_tokens(&client, &config, &tokens, now()).await },
+    )
 }
 
 /// `requestTokens`: the connection's unattended grant; the promise rejects with a `ConnectionError`.
-pub(crate) fn request_tokens(config: Rc<ConnectionConfig>, client: FetchClient) -> Promise {
-    future_to_promise(async move {
-        grants::request_tokens(&client, &WebCryptoSigner, &config, now())
-            .await
-            .map(|tokens| to_js(&tokens))
-            .map_err(|error| error_to_js(&error))
-    })
+fn request_tokens(config: Rc<ConnectionConfig>, client: FetchClient) -> Promise {
+    settle(async move { grants::request_tokens(&client, &WebCryptoSigner, &config, now()).await })
 }
 
 /// `renewTokens`: the token set (or `null`) is read now; the promise rejects with a
 /// `ConnectionError`.
-pub(crate) fn renew_tokens(
-    config: Rc<ConnectionConfig>,
-    client: FetchClient,
-    tokens: &JsValue,
-) -> Promise {
+fn renew_tokens(config: Rc<ConnectionConfig>, client: FetchClient, tokens: &JsValue) -> Promise {
     let tokens = match tokens_from(tokens) {
         Ok(tokens) => tokens,
         Err(error) => return Promise::reject(&error_to_js(&error)),
     };
-    future_to_promise(async move {
-        grants::renew_tokens(&client, &WebCryptoSigner, &config, tokens.as_ref(), now())
-            .await
-            .map(|tokens| to_js(&tokens))
-            .map_err(|error| error_to_js(&error))
+    settle(async move {
+        grants::renew_tokens(&client, &WebCryptoSigner, &config, tokens.as_ref(), now()).await
     })
 }
 
 /// `grantRequest`: the unattended grant's request as data (signed now, for JWT bearer).
-pub(crate) fn grant_request(config: Rc<ConnectionConfig>) -> Promise {
-    future_to_promise(async move {
-        grants::grant_request(&config, &WebCryptoSigner, now())
-            .await
-            .map(|request| to_js(&request))
-            .map_err(|error| error_to_js(&error))
-    })
+fn grant_request(config: Rc<ConnectionConfig>) -> Promise {
+    settle(async move { grants::grant_request(&config, &WebCryptoSigner, now()).await })
 }
 
 /// `testConnection`: never rejects; every failure is a result.

@@ -217,10 +217,9 @@ pub fn refresh_request(
 pub fn grant_request(
     #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
 ) -> Promise {
-    match config_from(&settings) {
-        Ok(config) => connection::grant_request(Rc::new(config)),
-        Err(error) => Promise::reject(&error_to_js(&error)),
-    }
+    with_connection(settings, JsValue::UNDEFINED, |connection| {
+        connection.grant_request()
+    })
 }
 
 /// Reads the token endpoint's answer (the second half of `exchangeCode`, `refreshTokens` and
@@ -296,6 +295,17 @@ pub fn issuer_matches(
     })
 }
 
+/// The promise of `operation` on a connection made for one call; a promise rejected with the
+/// constructor's `ConnectionError` when `settings` or `options` are not valid.
+fn with_connection(
+    settings: JsValue,
+    options: JsValue,
+    operation: impl FnOnce(&Connection) -> Promise,
+) -> Promise {
+    Connection::new(settings, options)
+        .map_or_else(|error| Promise::reject(&error), |c| operation(&c))
+}
+
 /// Exchanges an authorization code for tokens at the token endpoint. Rejects with a
 /// `ConnectionError`, also for invalid settings.
 #[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
@@ -304,10 +314,9 @@ pub fn exchange_code(
     #[wasm_bindgen(unchecked_param_type = "CodeGrant")] grant: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ConnectionOptions")] options: JsValue,
 ) -> Promise {
-    match config_from(&settings).and_then(|config| Ok((config, client_from(&options)?))) {
-        Ok((config, client)) => connection::exchange_code(Rc::new(config), client, &grant),
-        Err(error) => Promise::reject(&error_to_js(&error)),
-    }
+    with_connection(settings, options, |connection| {
+        connection.exchange_code(grant)
+    })
 }
 
 /// Refreshes tokens; the refresh token and its deadline carry over unless a new one is issued.
@@ -318,10 +327,9 @@ pub fn refresh_tokens(
     #[wasm_bindgen(unchecked_param_type = "TokenSet")] tokens: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ConnectionOptions")] options: JsValue,
 ) -> Promise {
-    match config_from(&settings).and_then(|config| Ok((config, client_from(&options)?))) {
-        Ok((config, client)) => connection::refresh_tokens(Rc::new(config), client, &tokens),
-        Err(error) => Promise::reject(&error_to_js(&error)),
-    }
+    with_connection(settings, options, |connection| {
+        connection.refresh_tokens(tokens)
+    })
 }
 
 /// Obtains tokens with the connection's unattended grant (client credentials, JWT bearer, password).
@@ -332,10 +340,7 @@ pub fn request_tokens(
     #[wasm_bindgen(unchecked_param_type = "ConnectionSettings")] settings: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ConnectionOptions")] options: JsValue,
 ) -> Promise {
-    match config_from(&settings).and_then(|config| Ok((config, client_from(&options)?))) {
-        Ok((config, client)) => connection::request_tokens(Rc::new(config), client),
-        Err(error) => Promise::reject(&error_to_js(&error)),
-    }
+    with_connection(settings, options, |connection| connection.request_tokens())
 }
 
 /// New tokens for due ones, whatever the grant needs: a refresh while the refresh token lives, else
@@ -347,10 +352,9 @@ pub fn renew_tokens(
     #[wasm_bindgen(unchecked_optional_param_type = "TokenSet | null")] tokens: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ConnectionOptions")] options: JsValue,
 ) -> Promise {
-    match config_from(&settings).and_then(|config| Ok((config, client_from(&options)?))) {
-        Ok((config, client)) => connection::renew_tokens(Rc::new(config), client, &tokens),
-        Err(error) => Promise::reject(&error_to_js(&error)),
-    }
+    with_connection(settings, options, |connection| {
+        connection.renew_tokens(tokens)
+    })
 }
 
 /// A new JWT signing key (WebCrypto; RSA 2,048 bits for RS256, P-256 for ES256) with a self-signed
@@ -366,15 +370,13 @@ pub fn generate_signing_key(
         Ok(options) => options,
         Err(error) => return Promise::reject(&error_to_js(&error)),
     };
-    wasm_bindgen_futures::future_to_promise(async move {
+    connection::settle(async move {
         crate::jwt::key_tools::generate_signing_key(
             &webcrypto::WebCryptoSigner,
             &options,
             boundary::now(),
         )
         .await
-        .map(|pair| to_js(&pair))
-        .map_err(|error| error_to_js(&error))
     })
 }
 
@@ -394,11 +396,8 @@ pub fn public_signing_key(
         Ok(arguments) => arguments,
         Err(error) => return Promise::reject(&error_to_js(&error)),
     };
-    wasm_bindgen_futures::future_to_promise(async move {
-        crate::jwt::key_tools::public_signing_key(&webcrypto::WebCryptoSigner, &pem, options)
-            .await
-            .map(|key| to_js(&key))
-            .map_err(|error| error_to_js(&error))
+    connection::settle(async move {
+        crate::jwt::key_tools::public_signing_key(&webcrypto::WebCryptoSigner, &pem, options).await
     })
 }
 
