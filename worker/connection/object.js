@@ -18,6 +18,7 @@ import { keyring, networkSwitches } from "../environment.js";
 import { Code, HttpError } from "../errors.js";
 import { emptyResponse, errorResponse, jsonResponse, statusOf } from "../http.js";
 import { jwksUrl } from "../jwks-url.js";
+import { describeTokens, grantOfSettings } from "../token-view.js";
 import { AuditTrail } from "./audit.js";
 import { AuthorizationFlow } from "./authorization.js";
 import { ForwardGrants } from "./forwarding.js";
@@ -27,7 +28,7 @@ import { RegistryPublication } from "./publication.js";
 import { grantTypeOf, isInteractive, saveSettings, viewOf } from "./settings.js";
 import { jwksOf, retirePreviousKey } from "./signing-keys.js";
 import { recordLastTest } from "./last-test.js";
-import { ConnectionStore } from "./store.js";
+import { ConnectionStore, RECORD } from "./store.js";
 import { testStoredSettings, testTypedSettings } from "./testing.js";
 import { TokenKeeper } from "./token-keeper.js";
 import { clearTokens, markReauthorizationRequired, storeRefreshedTokens } from "./token-records.js";
@@ -160,7 +161,7 @@ export class ConnectionObject extends DurableObject {
     return this.#answer(id, async (parts) => {
       const config = await parts.store.requireConfig();
       if (config.settings.authType === "oauth2" && !isInteractive(config.settings)) {
-        return this.#obtain(parts, config, options, context);
+        return this.#obtain(parts, config, options);
       }
       const generated = await parts.authorization.generate(options, context);
       await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "generate", grantType: "authorization_code", status: 200 });
@@ -169,7 +170,7 @@ export class ConnectionObject extends DurableObject {
   }
 
   /** Generate of an unattended grant: `{grantType, obtained: true, token}` or the error the instance caused. */
-  async #obtain(parts, config, options, context) {
+  async #obtain(parts, config, options) {
     const grantType = grantTypeOf(config.settings);
     if (options.scope !== undefined) {
       throw new HttpError(400, Code.NOT_ALLOWED, "scope is only an option of Generate for the authorization-code grant.", { field: "scope" });
@@ -181,8 +182,10 @@ export class ConnectionObject extends DurableObject {
       throw error;
     }
     await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "generate", grantType, status: 200, code: Code.OK });
-    const view = await this.#view(parts, await parts.store.requireConfig(), context);
-    return jsonResponse(200, { grantType, obtained: true, token: view.token });
+    // Only the token's part of the view: the settings, secrets and key set are as they were.
+    const settings = (await parts.store.requireConfig()).settings;
+    const token = describeTokens((await parts.store.get(RECORD.TOKEN_STATE)) ?? null, Date.now(), grantOfSettings(settings));
+    return jsonResponse(200, { grantType, obtained: true, token });
   }
 
   /**
