@@ -48,6 +48,9 @@ export function setUpSigningKey({ form, onError }) {
   let generated = null;
   let shownView = null;
   let downloadUrl = null;
+  // Whether the form held a generated key at the last render: the only change of the form's fields
+  // the panel shows.
+  let renderedWithKey = null;
 
   function setDownload(certificate, connectionId) {
     if (downloadUrl) URL.revokeObjectURL(downloadUrl);
@@ -116,6 +119,7 @@ export function setUpSigningKey({ form, onError }) {
   }
 
   function render() {
+    renderedWithKey = form.hasGeneratedKey;
     renderGenerated();
     renderSaved();
   }
@@ -157,8 +161,9 @@ export function setUpSigningKey({ form, onError }) {
       if (!generated) say("generated-key-status", "");
       render();
     },
-    /** The form changed (a typed key replaces a generated one). */
+    /** The form changed: only a generated key taken or dropped (a typed key replaces it) matters. */
     refresh() {
+      if (form.hasGeneratedKey === renderedWithKey) return;
       forgetUnlessKept();
       render();
     },
