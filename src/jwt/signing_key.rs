@@ -11,9 +11,10 @@
 use core::fmt;
 
 use pkcs8::PrivateKeyInfoRef;
-use pkcs8::der::asn1::ObjectIdentifier;
+use pkcs8::der::asn1::{ObjectIdentifier, UintRef};
 use pkcs8::der::oid::db::rfc5912::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1};
 use pkcs8::der::pem::{self, LineEnding};
+use pkcs8::der::{Decode as _, Reader as _, SliceReader};
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
@@ -141,6 +142,10 @@ impl SigningKey {
             .map_err(|_| "is not a PKCS#8 private key (its contents do not decode).")?;
         let oid = info.algorithm.oid;
         let algorithm = if oid == RSA_ENCRYPTION {
+            if rsa_modulus_bits(info.private_key.as_bytes()).is_none_or(|bits| bits < MIN_RSA_BITS)
+            {
+                return Err("is an RSA key shorter than 2,048 bits (RS256 needs at least 2,048).");
+            }
             JwtAlgorithm::Rs256
         } else if oid == ID_EC_PUBLIC_KEY {
             let curve = info
@@ -197,6 +202,26 @@ impl SigningKey {
             ),
         ))
     }
+}
+
+/// RS256 keys must have at least 2,048 bits (RFC 7518 §3.3).
+const MIN_RSA_BITS: usize = 2048;
+
+/// The size in bits of the modulus of an RSAPrivateKey (RFC 8017 §A.1.2: version, then modulus).
+fn rsa_modulus_bits(rsa_private_key: &[u8]) -> Option<usize> {
+    let mut reader = SliceReader::new(rsa_private_key).ok()?;
+    let modulus = reader
+        .sequence(|body| {
+            UintRef::decode(body)?;
+            let modulus = UintRef::decode(body)?;
+            // The other members are the key's business, not its size's.
+            body.read_slice(body.remaining_len())?;
+            Ok::<_, pkcs8::der::Error>(modulus)
+        })
+        .ok()?;
+    let bytes = modulus.as_bytes();
+    let first = bytes.first()?;
+    Some(bytes.len() * 8 - first.leading_zeros() as usize)
 }
 
 #[cfg(test)]
@@ -284,6 +309,22 @@ mod tests {
         assert_eq!(
             SigningKey::from_pem(&long, "privateKey").unwrap_err().code,
             FieldCode::TooLong
+        );
+    }
+
+    /// A 1,024-bit RSA key, made for this test only.
+    const RSA_1024_KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBAMkVDjObKW1cotFy\npa0Fse3FKePjfhxlaS/9TbeUON5v9bGuCLa9+nlLcQO+6FGXkcuGzQ5D5hvnpHAW\nuRnrXykF3M16EqJLzcTval8PdDvv7r4Eori6lS8eZOwZH5Eq8puVBGN/Kgw0xNLa\nDqGM7HSZSa68LT3uYItUhZRAeO3zAgMBAAECgYA3B1MWnlzM9+/636QlYIyb5Dwd\niHFHthz+LBTrq12QyhTz5guubvkv3ox0GPec9JzKlP5i7AP6GP9wSVeolzg4FkZo\n00lvZcKWO3a5PkUxpHyLLclADdtrVPCLCJFtEhdiU8w+6E1KYL4/z2V5GglHy0ys\nbGmDBN+D2tkcsIRHQQJBAPQPACa030r1PnGlZY2E4T3mIj/06oO3o1L2kwaIzRew\nKUaUexPABgKqCYeAXcU8WHeDPiTq7r+fZ4Eap1rF9dMCQQDS6786PZ8ouhgC+Qyt\nZHF3dzh9UXiHAX++EpUQTG7swbg+yPAFCjV/ndNymKYiHv2tfo+ilDwM4Avpf+oX\nM3NhAkEA1qDCf0ec/uyBh6vujPAIrUjPYfNesYszZGhXj+2Kf4R6KAm32vyJzJoA\nW1t2G1ggbKnMYucAIyBqA82O03M35QJASXs4M+IkANxUYTTC5eWIYkZ2t7Iae25a\nQq3WoMcAHhufRMBcXmUgHkWt1M65kkmZt0fQYqOiCBpGDCM0OsECAQJAVKFQVozO\nE9Y7ZXghE4MstjqRPbCkJjWRwknd597DBq7xnXCAGSJul+Zdm6depNEI8Ads+RnW\nwKd9oHfUmGOYKQ==\n-----END PRIVATE KEY-----";
+
+    #[test]
+    fn rsa_keys_shorter_than_2048_bits_are_refused_when_read() {
+        let error = SigningKey::from_pem(RSA_1024_KEY_PEM, "privateKey").unwrap_err();
+        assert_eq!(error.field, "privateKey");
+        assert!(error.message.contains("2,048 bits"), "{}", error.message);
+        assert_eq!(
+            SigningKey::from_pem(RSA_KEY_PEM, "privateKey")
+                .unwrap()
+                .algorithm(),
+            JwtAlgorithm::Rs256
         );
     }
 
