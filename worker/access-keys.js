@@ -14,7 +14,7 @@
 // SEALING_KEY_PREVIOUS still pass while a key rotation is under way; once the previous key is removed,
 // keys issued under it no longer pass, and new ones must be created.
 
-import { base64url, mac, sameText, sealingKeys } from "./derived-keys.js";
+import { base64url, isTagged, sealingKeys, tagOf } from "./derived-keys.js";
 
 const PREFIX = "snck_";
 const INFO = "servicenow-connection access-key v1";
@@ -25,9 +25,8 @@ export function looksLikeAccessKey(token) {
   return token.startsWith(PREFIX);
 }
 
-async function checkValue(sealingKey, body) {
-  return base64url((await mac(sealingKey, INFO, body)).subarray(0, 16));
-}
+// The check value: the first 128 bits of the key body's HMAC.
+const CHECK_BYTES = 16;
 
 /** SHA-256 of the whole key, hex: what the connection stores. */
 export async function keyHash(key) {
@@ -41,7 +40,7 @@ export async function issueKey(env, connectionId) {
   const secret = base64url(crypto.getRandomValues(new Uint8Array(32)));
   const body = `${PREFIX}${connectionId}.${keyId}.${secret}`;
   const [current] = sealingKeys(env);
-  const key = `${body}.${await checkValue(current, body)}`;
+  const key = `${body}.${await tagOf(current, INFO, body, CHECK_BYTES)}`;
   return { key, keyId, hash: await keyHash(key) };
 }
 
@@ -54,8 +53,5 @@ export async function checkAccessKey(env, key) {
   if (!match) return null;
   const [, connectionId, keyId, , check] = match;
   const body = key.slice(0, key.lastIndexOf("."));
-  for (const sealingKey of sealingKeys(env)) {
-    if (sameText(await checkValue(sealingKey, body), check)) return { connectionId, keyId };
-  }
-  return null;
+  return (await isTagged(env, INFO, body, check, CHECK_BYTES)) ? { connectionId, keyId } : null;
 }

@@ -42,6 +42,22 @@ export function base64url(bytes) {
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
+/** The tag of `text` for `info` under `sealingKey`: its HMAC, cut to `bytes` bytes, in base64url. */
+export async function tagOf(sealingKey, info, text, bytes = 32) {
+  return base64url((await mac(sealingKey, info, text)).subarray(0, bytes));
+}
+
+/**
+ * Whether `tag` is the tag of `text` for `info` under SEALING_KEY or, while a rotation is under way,
+ * SEALING_KEY_PREVIOUS; compared in constant time.
+ */
+export async function isTagged(env, info, text, tag, bytes = 32) {
+  for (const sealingKey of sealingKeys(env)) {
+    if (sameText(await tagOf(sealingKey, info, text, bytes), tag)) return true;
+  }
+  return false;
+}
+
 /** Constant-time equality of two strings of the same alphabet. */
 export function sameText(a, b) {
   const x = new TextEncoder().encode(a);

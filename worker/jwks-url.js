@@ -7,23 +7,20 @@
 // still passes while a key rotation is under way; once the previous key is removed it no longer does,
 // so the URL in ServiceNow must be updated during the rotation (the connection's view shows the new one).
 
-import { base64url, mac, sameText, sealingKeys } from "./derived-keys.js";
+import { isTagged, sealingKeys, tagOf } from "./derived-keys.js";
+import { CONNECTION_ID } from "./middleware/connection-id.js";
 
 const INFO = "servicenow-connection jwks v1";
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const TAG_BYTES = 16;
 const TAG = /^[A-Za-z0-9_-]{22}$/;
 
 /** The path prefix of the route. */
 export const JWKS_PREFIX = "/oauth2/jwks/";
 
-async function tagOf(sealingKey, connectionId) {
-  return base64url((await mac(sealingKey, INFO, connectionId)).subarray(0, 16));
-}
-
 /** The key set's URL for connection `connectionId`, at the worker's `origin`, under the current sealing key. */
 export async function jwksUrl(env, origin, connectionId) {
   const [current] = sealingKeys(env);
-  return `${origin}${JWKS_PREFIX}${connectionId}/${await tagOf(current, connectionId)}`;
+  return `${origin}${JWKS_PREFIX}${connectionId}/${await tagOf(current, INFO, connectionId, TAG_BYTES)}`;
 }
 
 /**
@@ -35,9 +32,6 @@ export async function checkJwksPath(env, path) {
   const parts = path.slice(JWKS_PREFIX.length).split("/");
   if (parts.length !== 2) return null;
   const [connectionId, tag] = parts;
-  if (!ID.test(connectionId) || !TAG.test(tag)) return null;
-  for (const sealingKey of sealingKeys(env)) {
-    if (sameText(await tagOf(sealingKey, connectionId), tag)) return connectionId;
-  }
-  return null;
+  if (!CONNECTION_ID.test(connectionId) || !TAG.test(tag)) return null;
+  return (await isTagged(env, INFO, connectionId, tag, TAG_BYTES)) ? connectionId : null;
 }

@@ -9,16 +9,16 @@
 // States issued before the tag existed (`<id>.<random>`, at most 10 minutes old) are told apart by
 // their shape; the router passes them on only for connections the registry lists.
 
-import { base64url, mac, sameText, sealingKeys } from "./derived-keys.js";
+import { isTagged, sealingKeys, tagOf } from "./derived-keys.js";
+import { CONNECTION_ID } from "./middleware/connection-id.js";
 
 const INFO = "servicenow-connection oauth-state v1";
 const PART = /^[A-Za-z0-9_-]{43}$/;
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** `<id>.<random>` (the core's state) with its tag under the current sealing key. */
 export async function tagState(env, state) {
   const [current] = sealingKeys(env);
-  return `${state}.${base64url(await mac(current, INFO, state))}`;
+  return `${state}.${await tagOf(current, INFO, state)}`;
 }
 
 /**
@@ -29,13 +29,10 @@ export async function tagState(env, state) {
 export async function checkState(env, state) {
   const parts = state.split(".");
   const [id, random, tag] = parts;
-  if (!ID.test(id ?? "") || !PART.test(random ?? "")) return null;
+  if (!CONNECTION_ID.test(id ?? "") || !PART.test(random ?? "")) return null;
   if (parts.length === 2) return { id, tagged: false };
   if (parts.length !== 3 || !PART.test(tag)) return null;
-  for (const sealingKey of sealingKeys(env)) {
-    if (sameText(base64url(await mac(sealingKey, INFO, `${id}.${random}`)), tag)) return { id, tagged: true };
-  }
-  return null;
+  return (await isTagged(env, INFO, `${id}.${random}`, tag)) ? { id, tagged: true } : null;
 }
 
 /** The authorization URL with its `state` parameter replaced; every other byte of it stays. */
