@@ -42,11 +42,6 @@ pub(crate) struct WebUrl {
 }
 
 impl WebUrl {
-    /// The whole URL, serialised.
-    pub(crate) fn as_str(&self) -> &str {
-        &self.href
-    }
-
     /// The path, percent-encoded as the parser left it.
     pub(crate) fn path(&self) -> &str {
         &self.path
@@ -78,6 +73,20 @@ pub(crate) fn parse(value: &str) -> Option<WebUrl> {
         has_userinfo: !url.username().is_empty() || url.password().is_some(),
         href: url.into(),
     })
+}
+
+/// `value` serialised by the WHATWG URL standard (what `fetch` sends); `None` when the standard
+/// refuses it. Reads only the serialisation, for callers that compare it with what they wrote.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn serialize(value: &str) -> Option<String> {
+    url::Url::parse(value).ok().map(Into::into)
+}
+
+/// `value` serialised by the WHATWG URL standard (what `fetch` sends); `None` when the standard
+/// refuses it. Reads only the serialisation, for callers that compare it with what they wrote.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn serialize(value: &str) -> Option<String> {
+    web_sys::Url::new(value).ok().map(|url| url.href())
 }
 
 /// Parses `value` by the WHATWG URL standard; `None` when the standard refuses it. The platform's
