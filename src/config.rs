@@ -694,6 +694,17 @@ fn basic_auth(
     input: &ConnectionInput,
     options: ValidateOptions,
 ) -> Option<Auth> {
+    credentials(errors, input, options, false).map(Auth::Basic)
+}
+
+/// The user name and password of Basic authentication, or (`colon_allowed`, as a form field rather
+/// than in a Basic header) of the password grant.
+fn credentials(
+    errors: &mut Vec<FieldError>,
+    input: &ConnectionInput,
+    options: ValidateOptions,
+    colon_allowed: bool,
+) -> Option<BasicCredentials> {
     let username = required_text(
         errors,
         input,
@@ -702,6 +713,7 @@ fn basic_auth(
         MAX_NAME_LEN,
     );
     if let Some(name) = username
+        && !colon_allowed
         && name.contains(':')
     {
         errors.push(FieldError::new(
@@ -717,10 +729,10 @@ fn basic_auth(
         input.password.as_ref(),
         options.password_stored,
     );
-    Some(Auth::Basic(BasicCredentials {
+    Some(BasicCredentials {
         username: username?.to_owned(),
         password: password?,
-    }))
+    })
 }
 
 fn oauth_auth(
@@ -829,27 +841,7 @@ fn oauth_grant(
     match grant_type {
         GrantType::AuthorizationCode => Some(OAuthGrant::AuthorizationCode),
         GrantType::ClientCredentials => Some(OAuthGrant::ClientCredentials),
-        GrantType::Password => {
-            // Sent as a form field, not in a Basic header: a ':' is fine here.
-            let username = required_text(
-                errors,
-                input,
-                "username",
-                input.username.as_deref(),
-                MAX_NAME_LEN,
-            );
-            let password = secret_field(
-                errors,
-                input,
-                "password",
-                input.password.as_ref(),
-                options.password_stored,
-            );
-            Some(OAuthGrant::Password(BasicCredentials {
-                username: username?.to_owned(),
-                password: password?,
-            }))
-        }
+        GrantType::Password => credentials(errors, input, options, true).map(OAuthGrant::Password),
         GrantType::JwtBearer => jwt_bearer(errors, input, options).map(OAuthGrant::JwtBearer),
     }
 }
