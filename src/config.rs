@@ -860,14 +860,9 @@ fn jwt_bearer(
     );
     let algorithm = match text_field(errors, "jwtAlgorithm", input.jwt_algorithm.as_deref(), 16) {
         Text::Absent => Some(JwtAlgorithm::default()),
-        Text::Valid(name) => JwtAlgorithm::from_name(name).or_else(|| {
-            errors.push(FieldError::new(
-                "jwtAlgorithm",
-                FieldCode::InvalidJwtAlgorithm,
-                "Signing algorithm must be \"RS256\" or \"ES256\".",
-            ));
-            None
-        }),
+        Text::Valid(name) => JwtAlgorithm::parse(name, "jwtAlgorithm")
+            .map_err(|error| errors.push(error))
+            .ok(),
         Text::Invalid => None,
     };
     let private_key = match input.private_key.as_ref().filter(|key| !key.is_empty()) {

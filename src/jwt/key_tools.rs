@@ -90,15 +90,7 @@ fn text_member(field: &'static str, value: Option<Loose>) -> Result<Option<Strin
 
 fn algorithm_member(value: Option<Loose>) -> Result<Option<JwtAlgorithm>, FieldError> {
     text_member("algorithm", value)?
-        .map(|name| {
-            JwtAlgorithm::from_name(&name).ok_or_else(|| {
-                FieldError::new(
-                    "algorithm",
-                    FieldCode::InvalidJwtAlgorithm,
-                    "Signing algorithm must be \"RS256\" or \"ES256\".",
-                )
-            })
-        })
+        .map(|name| JwtAlgorithm::parse(&name, "algorithm"))
         .transpose()
 }
 

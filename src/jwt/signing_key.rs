@@ -53,6 +53,17 @@ impl JwtAlgorithm {
             .find(|algorithm| algorithm.as_str() == name)
     }
 
+    /// The algorithm `name` gives for `field`, or the field error that names the two there are.
+    pub(crate) fn parse(name: &str, field: &'static str) -> Result<Self, FieldError> {
+        Self::from_name(name).ok_or_else(|| {
+            FieldError::new(
+                field,
+                FieldCode::InvalidJwtAlgorithm,
+                "Signing algorithm must be \"RS256\" or \"ES256\".",
+            )
+        })
+    }
+
     /// The kind of key the algorithm signs with, for messages.
     fn key_kind(self) -> &'static str {
         match self {
