@@ -9,7 +9,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 
-import { describeTokens } from "./token-view.js";
+import { INTERACTIVE, describeTokens } from "./token-view.js";
 
 const PREFIX = "connection:";
 
@@ -48,7 +48,7 @@ export class ConnectionRegistry extends DurableObject {
         name: entry.name,
         authType: entry.authType,
         // Entries published before grants were chosen are of the authorization-code grant.
-        grantType: entry.authType === "oauth2" ? (entry.grant?.grantType ?? "authorization_code") : null,
+        grantType: entry.authType === "oauth2" ? (entry.grant?.grantType ?? INTERACTIVE) : null,
         baseUrl: entry.baseUrl,
         instanceUrl: entry.instanceUrl,
         token: entry.authType === "oauth2" ? describeTokens(entry.tokenState, now, entry.grant ?? undefined) : null,

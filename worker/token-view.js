@@ -22,13 +22,14 @@ export function tokenMeta(tokens) {
   return meta;
 }
 
+/** The grant of OAuth 2.0 settings that name none, and the only one that needs a person. */
+export const INTERACTIVE = "authorization_code";
+
 /** `{grantType, subject?}` of OAuth 2.0 settings (as entered): the grant, and a JWT's subject. */
 export function grantOfSettings(settings) {
-  const grantType = settings?.grantType ?? "authorization_code";
+  const grantType = settings?.grantType ?? INTERACTIVE;
   return grantType === "jwt_bearer" ? { grantType, subject: settings.jwtSubject ?? null } : { grantType };
 }
-
-const INTERACTIVE = "authorization_code";
 
 const DAY_SECONDS = 86_400;
 

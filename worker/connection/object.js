@@ -18,7 +18,7 @@ import { keyring, networkSwitches } from "../environment.js";
 import { Code, HttpError } from "../errors.js";
 import { emptyResponse, errorResponse, jsonResponse, statusOf } from "../http.js";
 import { jwksUrl } from "../jwks-url.js";
-import { describeTokens, grantOfSettings } from "../token-view.js";
+import { INTERACTIVE, describeTokens, grantOfSettings } from "../token-view.js";
 import { AuditTrail } from "./audit.js";
 import { AuthorizationFlow } from "./authorization.js";
 import { ForwardGrants } from "./forwarding.js";
@@ -164,8 +164,8 @@ export class ConnectionObject extends DurableObject {
         return this.#obtain(parts, config, options);
       }
       const generated = await parts.authorization.generate(options, context);
-      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "generate", grantType: "authorization_code", status: 200 });
-      return jsonResponse(200, { grantType: "authorization_code", ...generated });
+      await parts.audit.recordNow("admin", { who: { kind: "admin" }, event: "generate", grantType: INTERACTIVE, status: 200 });
+      return jsonResponse(200, { grantType: INTERACTIVE, ...generated });
     });
   }
 

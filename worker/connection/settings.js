@@ -8,7 +8,7 @@
 import { errorCodes, fieldCodes, validateConfig } from "../core.js";
 import { SWITCH_VARIABLES } from "../environment.js";
 import { Code, HttpError } from "../errors.js";
-import { describeTokens, grantOfSettings } from "../token-view.js";
+import { INTERACTIVE, describeTokens, grantOfSettings } from "../token-view.js";
 import { afterSave, publicKeyOf, signingKeyView } from "./signing-keys.js";
 import { RECORD, SECRET_RECORD } from "./store.js";
 
@@ -35,12 +35,12 @@ const BODY_KEYS = new Set(["name", ...SETTING_KEYS, ...SECRETS]);
 /** The grant of settings (as entered or normalized): null for Basic, `authorization_code` when not said. */
 export function grantTypeOf(settings) {
   if (settings.authType !== "oauth2") return null;
-  return settings.grantType ?? "authorization_code";
+  return grantOfSettings(settings).grantType;
 }
 
 /** Whether tokens of these settings need a person (Generate): only the authorization-code grant's do. */
 export function isInteractive(settings) {
-  return grantTypeOf(settings) === "authorization_code";
+  return grantTypeOf(settings) === INTERACTIVE;
 }
 
 /** The secrets settings of this authentication type and grant use. */
@@ -220,7 +220,7 @@ export function fingerprintOf(normalized) {
     tokenUrl: normalized.tokenUrl ?? null,
   };
   const grantType = grantTypeOf(normalized);
-  if (grantType !== null && grantType !== "authorization_code") {
+  if (grantType !== null && grantType !== INTERACTIVE) {
     fingerprint.grantType = grantType;
     fingerprint.subject = grantType === "jwt_bearer" ? normalized.jwtSubject : grantType === "password" ? normalized.username : null;
   }

@@ -26,8 +26,7 @@ import { REFRESH_ATTEMPTS, retryDelay } from "../backoff.js";
 import { errorCodes, tokenStatus } from "../core.js";
 import { HttpError } from "../errors.js";
 import { GRANT_REFUSAL_CODES } from "../http.js";
-
-const INTERACTIVE = "authorization_code";
+import { INTERACTIVE } from "../token-view.js";
 
 /** Whether `error` is a refusal that marks the connection (see the module's comment). */
 function isRefusal(error, grantType) {
