@@ -17,14 +17,14 @@ import { readAdminToken, setUpAdminToken } from "./admin-token.js";
 import { createApi } from "./api.js";
 import { setUpAuditTrail } from "./audit-trail.js";
 import { confirmAction } from "./confirm-dialog.js";
-import { DEFAULT_GRANT, setUpConnectionForm } from "./connection-form.js";
+import { setUpConnectionForm } from "./connection-form.js";
 import { setUpConnectionList } from "./connection-list.js";
 import { focusFirst, focusIsLost } from "./focus.js";
 import { authorizeInWindow, openAuthorizationWindow } from "./oauth-popup.js";
 import { setUpTabs } from "./tabs.js";
 import { markTestResultStale, renderTestResult } from "./test-result.js";
 import { setUpSigningKey } from "./signing-key.js";
-import { GRANT_LABELS, renderTokenState } from "./token-state.js";
+import { DEFAULT_GRANT, GRANT_LABELS, isUnattended, renderTokenState } from "./token-state.js";
 
 const byId = (id) => document.getElementById(id);
 
@@ -503,7 +503,7 @@ async function main() {
 
   byId("reset-token").addEventListener("click", async () => {
     if (busy) return;
-    const interactive = (token?.grantType ?? DEFAULT_GRANT) === DEFAULT_GRANT;
+    const interactive = !isUnattended(token);
     const confirmed = await confirmAction({
       title: "Reset the access token?",
       text: interactive

@@ -19,6 +19,7 @@
 // secret keeps the stored one. A key pair generated in the page (signing-key.js) hands its private key
 // to the form, which keeps it in memory only — never in a field — and sends it with the next save.
 
+import { DEFAULT_GRANT } from "./token-state.js";
 import { defaultOAuthUrls, otherHostWarnings, suggestId, validateConnection } from "./validation.js";
 import { workerCallbackUrl } from "./worker-info.js";
 
@@ -33,7 +34,6 @@ const GRANT_FIELDS = {
   jwt_bearer: ["jwtSubject", "jwtAlgorithm", "jwtKeyId", "jwtAudience"],
   password: ["username"],
 };
-export const DEFAULT_GRANT = "authorization_code";
 const GRANT_HINTS = {
   authorization_code: "A person logs in at the instance once (Generate); the worker refreshes the token after that.",
   client_credentials: "No person involved: the client's own credentials get the token, which acts as the record's OAuth Application User.",

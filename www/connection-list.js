@@ -5,7 +5,7 @@
 // (case-insensitive, anywhere in either), and says how many connections it shows.
 
 import { testLabel } from "./test-result.js";
-import { GRANT_LABELS, timeElement, tokenBadge } from "./token-state.js";
+import { GRANT_LABELS, isUnattended, timeElement, tokenBadge } from "./token-state.js";
 
 const AUTH_LABEL = { basic: "Basic", oauth2: "OAuth 2.0" };
 
@@ -82,7 +82,7 @@ export function setUpConnectionList({ onSelect }) {
     name.textContent = connection.name || connection.id;
     const meta = document.createElement("span");
     meta.className = "connection-meta";
-    const grant = connection.grantType && connection.grantType !== "authorization_code"
+    const grant = isUnattended(connection)
       ? ` (${GRANT_LABELS[connection.grantType] ?? connection.grantType})`
       : "";
     meta.textContent = `${connection.id} · ${AUTH_LABEL[connection.authType] ?? connection.authType}${grant}`;

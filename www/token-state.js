@@ -21,7 +21,11 @@ export const GRANT_LABELS = Object.freeze({
   password: "password",
 });
 
-const isUnattended = (token) => (token?.grantType ?? "authorization_code") !== "authorization_code";
+/** The grant of an OAuth 2.0 connection that names none. */
+export const DEFAULT_GRANT = "authorization_code";
+
+/** Whether a token (or a listed connection) belongs to a grant that needs no person. */
+export const isUnattended = (withGrant) => (withGrant?.grantType ?? DEFAULT_GRANT) !== DEFAULT_GRANT;
 
 // dateStyle/timeStyle cannot be combined with timeZoneName, so the parts are named one by one.
 const timeFormat = new Intl.DateTimeFormat(undefined, {
@@ -103,7 +107,7 @@ function badgeElement({ text, tone }) {
 
 /** "Grant: client credentials." or "Grant: JWT bearer, subject <b>svc@example.com</b>." */
 function grantLine(token) {
-  const grantType = token.grantType ?? "authorization_code";
+  const grantType = token.grantType ?? DEFAULT_GRANT;
   const parts = [`Grant: ${GRANT_LABELS[grantType] ?? grantType}`];
   if (grantType === "jwt_bearer" && typeof token.subject === "string") {
     const subject = document.createElement("strong");
@@ -129,7 +133,7 @@ export function renderTokenState(container, token) {
   }
   const badge = badgeElement(tokenBadge(token));
   const unattended = isUnattended(token);
-  container.dataset.tokenGrant = token.grantType ?? "authorization_code";
+  container.dataset.tokenGrant = token.grantType ?? DEFAULT_GRANT;
   switch (token.status) {
     case "none":
       container.append(paragraph("token-headline", badge, unattended
